@@ -1,0 +1,482 @@
+"""The instance file format: pydantic v2 models and their cross-reference checks.
+
+Field validation (types, ranges, unknown keys) is done by pydantic; checks that need the whole
+instance (unknown or duplicate ids, unknown periods in per-period maps) run in
+`Instance._check_references` and raise `InstanceError` with every problem at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Annotated, Any, Self
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    model_validator,
+)
+
+from sourcing.errors import InstanceError, Problem, format_path
+
+NonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+Share = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
+Period = int | str
+Id = Annotated[str, Field(min_length=1)]
+
+DEFAULT_MARKET = "default"
+DEFAULT_MIN_SUPPLIER_SHARE = 0.1
+
+
+def _number(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f"expected a number, got {value!r}")
+    if value != value or value in (float("inf"), float("-inf")):
+        raise ValueError(f"expected a finite number, got {value!r}")
+    if value < 0:
+        raise ValueError(f"must be >= 0, got {value!r}")
+    return float(value)
+
+
+def _per_period(value: Any) -> float | dict[Period, float]:
+    """A non-negative number, or a map {period: non-negative number}."""
+    if isinstance(value, Mapping):
+        result: dict[Period, float] = {}
+        for key, item in value.items():
+            try:
+                result[key] = _number(item)
+            except ValueError as exc:
+                raise ValueError(f"period {key!r}: {exc}") from None
+        return result
+    try:
+        return _number(value)
+    except ValueError:
+        raise ValueError(
+            f"expected a non-negative number or a map {{period: number}}, got {value!r}"
+        ) from None
+
+
+PerPeriod = Annotated[float | dict[Period, float], BeforeValidator(_per_period)]
+
+
+def period_key(period: Period) -> str:
+    """Periods match by their text, so `2026` in YAML equals `"2026"` in JSON or TOML."""
+    return str(period)
+
+
+def lookup(value: float | dict[Period, float] | None, period: Period) -> float | None:
+    """The value of a per-period entry in `period`; None when the map lacks that period."""
+    if value is None or isinstance(value, float | int):
+        return value
+    wanted = period_key(period)
+    for key, item in value.items():
+        if period_key(key) == wanted:
+            return item
+    return None
+
+
+class Base(BaseModel):
+    """Strict base: unknown keys are errors, and validated objects never change."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Units(Base):
+    """Labels of the quantity and money units, shown in output."""
+
+    quantity: str = "units"
+    money: str = "money"
+
+
+class Region(Base):
+    id: Id
+    name: str | None = None
+
+
+class Bloc(Base):
+    """A named group of regions (or suppliers, or other blocs)."""
+
+    id: Id
+    name: str | None = None
+    members: list[Id]
+
+
+class Product(Base):
+    id: Id
+    name: str | None = None
+    shortage_penalty: NonNegative | None = None
+    holding_cost: NonNegative | None = None
+
+
+class Market(Base):
+    id: Id
+    name: str | None = None
+    region: Id | None = None
+
+
+class Offer(Base):
+    """A product a supplier sells: unit cost (money/unit) and optional capacity (units/period)."""
+
+    product: Id
+    unit_cost: PerPeriod
+    capacity: PerPeriod | None = None
+
+
+class Supplier(Base):
+    id: Id
+    name: str | None = None
+    region: Id
+    fixed_cost: NonNegative = 0.0
+    capacity: PerPeriod | None = None
+    min_order: NonNegative = 0.0
+    offers: list[Offer] = Field(default_factory=list)
+
+
+class Demand(Base):
+    product: Id
+    market: Id | None = None
+    period: Period | None = None
+    quantity: NonNegative
+
+
+class Transport(Base):
+    """Cost per unit shipped from a supplier, region or bloc to a market (or all markets)."""
+
+    from_: Id = Field(alias="from")
+    to: Id | None = None
+    cost: NonNegative
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class Tariff(Base):
+    """Ad-valorem rate on the unit cost of goods from a group to a market."""
+
+    from_: Id = Field(alias="from")
+    to: Id | None = None
+    rate: NonNegative
+    products: list[Id] | None = None
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class Scope(Base):
+    """Products, markets and periods a policy covers; None means all."""
+
+    id: Id
+    name: str | None = None
+    group: Id
+    products: list[Id] | None = None
+    markets: list[Id] | None = None
+    periods: list[Period] | None = None
+
+
+class Cap(Scope):
+    """De-risking cap: `group` delivers at most `max_share` of the covered supply."""
+
+    max_share: Share
+    pooled: bool = False
+
+
+class Floor(Scope):
+    """Alliance floor: `group` delivers at least `min_share` of the covered supply."""
+
+    min_share: Share
+    pooled: bool = False
+
+
+class Ban(Scope):
+    """Export control or procurement ban: `group` may not deliver the covered products."""
+
+
+class Policies(Base):
+    caps: list[Cap] = Field(default_factory=list)
+    floors: list[Floor] = Field(default_factory=list)
+    bans: list[Ban] = Field(default_factory=list)
+    max_supplier_share: Share | None = None
+    min_suppliers: Annotated[int, Field(ge=1)] | None = None
+    min_supplier_share: Share = DEFAULT_MIN_SUPPLIER_SHARE
+
+
+class Scenario(Base):
+    id: Id
+    name: str | None = None
+    probability: Share
+    capacity_factor: dict[Id, NonNegative] = Field(default_factory=dict)
+
+
+class Risk(Base):
+    cvar_level: Annotated[float, Field(ge=0, lt=1)] = 0.95
+    weight: NonNegative = 0.0
+
+
+class Instance(Base):
+    """A whole sourcing problem, as read from one instance file."""
+
+    name: Id
+    description: str | None = None
+    units: Units = Field(default_factory=Units)
+    periods: list[Period] = Field(default_factory=lambda: [1], min_length=1)
+    regions: list[Region]
+    blocs: list[Bloc] = Field(default_factory=list)
+    products: list[Product]
+    markets: list[Market] = Field(default_factory=lambda: [Market(id=DEFAULT_MARKET)])
+    suppliers: list[Supplier]
+    demand: list[Demand]
+    transport: list[Transport] = Field(default_factory=list)
+    tariffs: list[Tariff] = Field(default_factory=list)
+    policies: Policies = Field(default_factory=Policies)
+    scenarios: list[Scenario] = Field(default_factory=list)
+    risk: Risk | None = None
+
+    @classmethod
+    def from_data(cls, data: Any, source: str | None = None) -> Instance:
+        """Validate raw data (a dict); raise `InstanceError` listing every problem."""
+        if not isinstance(data, Mapping):
+            kind = "empty" if data is None else type(data).__name__
+            raise InstanceError(
+                [Problem("", f"expected a mapping of instance keys at the top level, got {kind}")],
+                source,
+            )
+        try:
+            return cls.model_validate(data)
+        except ValidationError as exc:
+            problems = [
+                Problem(format_path(error["loc"]), _message(error)) for error in exc.errors()
+            ]
+            raise InstanceError(problems, source) from None
+        except InstanceError as exc:
+            raise exc.with_source(source) if source else exc from None
+
+    def replace(self, **changes: Any) -> Instance:
+        """A re-validated copy with top-level fields replaced; `self` never changes."""
+        data = self.model_dump(by_alias=True, exclude_unset=False)
+        for key, value in changes.items():
+            data[key] = value.model_dump(by_alias=True) if isinstance(value, BaseModel) else value
+            if isinstance(value, list):
+                data[key] = [
+                    v.model_dump(by_alias=True) if isinstance(v, BaseModel) else v for v in value
+                ]
+        return Instance.from_data(data)
+
+    @model_validator(mode="after")
+    def _check_references(self) -> Self:
+        problems = list(_reference_problems(self))
+        if problems:
+            raise InstanceError(problems)
+        return self
+
+    # Lookups used by validation and by `data.py`.
+    def group_ids(self) -> set[str]:
+        return (
+            {r.id for r in self.regions} | {b.id for b in self.blocs} | {s.id for s in self.suppliers}
+        )
+
+    def members_of(self, group: str) -> frozenset[str]:
+        """Ids of the suppliers a region, bloc or supplier id stands for (blocs resolve nested)."""
+        return _resolve_groups(self)[group]
+
+
+def _message(error: Mapping[str, Any]) -> str:
+    kind = error.get("type", "")
+    if kind == "extra_forbidden":
+        return "unknown key"
+    if kind == "missing":
+        return "required key is missing"
+    message = str(error.get("msg", "invalid value"))
+    if message.startswith("Value error, "):
+        message = message[len("Value error, ") :]
+    return message
+
+
+def _duplicate_problems(field: str, ids: list[str]) -> Iterator[Problem]:
+    seen: set[str] = set()
+    for i, ident in enumerate(ids):
+        if ident in seen:
+            yield Problem(f"{field}[{i}].id", f"duplicate id {ident!r}")
+        seen.add(ident)
+
+
+def _resolve_groups(instance: Instance) -> dict[str, frozenset[str]]:
+    """Map every region, bloc and supplier id to the supplier ids it stands for."""
+    by_region: dict[str, set[str]] = {r.id: set() for r in instance.regions}
+    for supplier in instance.suppliers:
+        by_region.setdefault(supplier.region, set()).add(supplier.id)
+    groups: dict[str, frozenset[str]] = {k: frozenset(v) for k, v in by_region.items()}
+    groups.update({s.id: frozenset({s.id}) for s in instance.suppliers})
+    blocs = {b.id: b for b in instance.blocs}
+
+    def resolve(bloc_id: str, trail: tuple[str, ...]) -> frozenset[str]:
+        if bloc_id in groups:
+            return groups[bloc_id]
+        if bloc_id in trail or bloc_id not in blocs:
+            return frozenset()
+        found: set[str] = set()
+        for member in blocs[bloc_id].members:
+            found |= resolve(member, (*trail, bloc_id))
+        return frozenset(found)
+
+    for bloc_id in blocs:
+        groups[bloc_id] = resolve(bloc_id, ())
+    return groups
+
+
+def _bloc_cycles(instance: Instance) -> Iterator[str]:
+    blocs = {b.id: b for b in instance.blocs}
+
+    def reaches(start: str, current: str, seen: set[str]) -> bool:
+        for member in blocs[current].members:
+            if member == start:
+                return True
+            if member in blocs and member not in seen:
+                seen.add(member)
+                if reaches(start, member, seen):
+                    return True
+        return False
+
+    for bloc_id in blocs:
+        if reaches(bloc_id, bloc_id, set()):
+            yield bloc_id
+
+
+def _reference_problems(inst: Instance) -> Iterator[Problem]:
+    """Every cross-reference problem of a structurally valid instance."""
+    period_keys = [period_key(p) for p in inst.periods]
+    seen_periods: set[str] = set()
+    for i, key in enumerate(period_keys):
+        if key in seen_periods:
+            yield Problem(f"periods[{i}]", f"duplicate period {key!r}")
+        seen_periods.add(key)
+    known_periods = set(period_keys)
+
+    seen_groups: dict[str, str] = {}
+    for field in ("regions", "blocs", "suppliers"):
+        for i, entry in enumerate(getattr(inst, field)):
+            if entry.id in seen_groups:
+                yield Problem(
+                    f"{field}[{i}].id",
+                    f"duplicate id {entry.id!r} (already used in {seen_groups[entry.id]}); ids "
+                    "must be unique across regions, blocs and suppliers",
+                )
+            else:
+                seen_groups[entry.id] = field
+    region_ids = {r.id for r in inst.regions}
+    group_ids = set(seen_groups)
+    product_ids = [p.id for p in inst.products]
+    market_ids = [m.id for m in inst.markets]
+    for field, ids in (("products", product_ids), ("markets", market_ids)):
+        yield from _duplicate_problems(field, ids)
+    products, markets = set(product_ids), set(market_ids)
+    market_targets = markets | region_ids | {b.id for b in inst.blocs}
+
+    def unknown(kind: str, value: str) -> str:
+        return f"unknown {kind} {value!r}"
+
+    def check_period_map(path: str, value: Any) -> Iterator[Problem]:
+        if isinstance(value, dict):
+            for key in value:
+                if period_key(key) not in known_periods:
+                    yield Problem(f"{path}.{key}", unknown("period", str(key)))
+
+    for i, bloc in enumerate(inst.blocs):
+        for j, member in enumerate(bloc.members):
+            if member not in group_ids:
+                yield Problem(f"blocs[{i}].members[{j}]", unknown("region, bloc or supplier", member))
+    for bloc_id in _bloc_cycles(inst):
+        index = [b.id for b in inst.blocs].index(bloc_id)
+        yield Problem(f"blocs[{index}].members", f"bloc {bloc_id!r} contains itself")
+    for i, market in enumerate(inst.markets):
+        if market.region is not None and market.region not in region_ids:
+            yield Problem(f"markets[{i}].region", unknown("region", market.region))
+
+    for i, supplier in enumerate(inst.suppliers):
+        if supplier.region not in region_ids:
+            yield Problem(f"suppliers[{i}].region", unknown("region", supplier.region))
+        yield from check_period_map(f"suppliers[{i}].capacity", supplier.capacity)
+        offered: list[str] = []
+        for j, offer in enumerate(supplier.offers):
+            path = f"suppliers[{i}].offers[{j}]"
+            if offer.product not in products:
+                yield Problem(f"{path}.product", unknown("product", offer.product))
+            elif offer.product in offered:
+                yield Problem(f"{path}.product", f"product {offer.product!r} is offered twice")
+            offered.append(offer.product)
+            yield from check_period_map(f"{path}.unit_cost", offer.unit_cost)
+            yield from check_period_map(f"{path}.capacity", offer.capacity)
+
+    seen_demand: dict[tuple[str, str, str], int] = {}
+    for i, entry in enumerate(inst.demand):
+        path = f"demand[{i}]"
+        if entry.product not in products:
+            yield Problem(f"{path}.product", unknown("product", entry.product))
+        if entry.market is None:
+            if len(markets) > 1:
+                yield Problem(f"{path}.market", "required when there are several markets")
+            market = market_ids[0]
+        else:
+            market = entry.market
+            if market not in markets:
+                yield Problem(f"{path}.market", unknown("market", market))
+        if entry.period is not None and period_key(entry.period) not in known_periods:
+            yield Problem(f"{path}.period", unknown("period", str(entry.period)))
+        covered = period_keys if entry.period is None else [period_key(entry.period)]
+        for key in covered:
+            cell = (entry.product, market, key)
+            if cell in seen_demand:
+                yield Problem(
+                    path,
+                    f"demand for {entry.product!r} in market {market!r}, period {key!r} is "
+                    f"already given by demand[{seen_demand[cell]}]",
+                )
+                break
+            seen_demand[cell] = i
+
+    for field, entries in (("transport", inst.transport), ("tariffs", inst.tariffs)):
+        for i, entry in enumerate(entries):
+            if entry.from_ not in group_ids:
+                yield Problem(f"{field}[{i}].from", unknown("region, bloc or supplier", entry.from_))
+            if entry.to is not None and entry.to not in market_targets:
+                yield Problem(f"{field}[{i}].to", unknown("market, region or bloc", entry.to))
+    for i, tariff in enumerate(inst.tariffs):
+        for j, product in enumerate(tariff.products or []):
+            if product not in products:
+                yield Problem(f"tariffs[{i}].products[{j}]", unknown("product", product))
+
+    policy_ids: dict[str, str] = {}
+    for field in ("caps", "floors", "bans"):
+        for i, policy in enumerate(getattr(inst.policies, field)):
+            path = f"policies.{field}[{i}]"
+            if policy.id in policy_ids:
+                yield Problem(
+                    f"{path}.id",
+                    f"duplicate policy id {policy.id!r} (already used in {policy_ids[policy.id]})",
+                )
+            policy_ids.setdefault(policy.id, f"policies.{field}")
+            if policy.group not in group_ids:
+                yield Problem(f"{path}.group", unknown("region, bloc or supplier", policy.group))
+            for j, product in enumerate(policy.products or []):
+                if product not in products:
+                    yield Problem(f"{path}.products[{j}]", unknown("product", product))
+            for j, market in enumerate(policy.markets or []):
+                if market not in markets:
+                    yield Problem(f"{path}.markets[{j}]", unknown("market", market))
+            for j, period in enumerate(policy.periods or []):
+                if period_key(period) not in known_periods:
+                    yield Problem(f"{path}.periods[{j}]", unknown("period", str(period)))
+
+    yield from _duplicate_problems("scenarios", [s.id for s in inst.scenarios])
+    for i, scenario in enumerate(inst.scenarios):
+        for key in scenario.capacity_factor:
+            if key not in group_ids:
+                yield Problem(
+                    f"scenarios[{i}].capacity_factor.{key}", unknown("region, bloc or supplier", key)
+                )
+    total_probability = sum(s.probability for s in inst.scenarios)
+    if total_probability > 1 + 1e-9:
+        yield Problem("scenarios", f"probabilities add up to {total_probability:g}, above 1")
+    if inst.scenarios:
+        yield Problem("scenarios", "disruption scenarios are not supported yet")
+    if inst.risk is not None:
+        yield Problem("risk", "risk measures are not supported yet")
