@@ -1,0 +1,26 @@
+"""A sourcing plan in plain Python terms: what the solver chose, independent of any model."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from sourcing.schema import Period
+
+FlowKey = tuple[str, str, str, Period]
+"""(supplier, product, market, period)."""
+CellKey = tuple[str, str, Period]
+"""(product, market, period)."""
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Contracts, delivered quantities and unmet demand; periods are the instance's labels.
+
+    `objective` is the total cost the solver reported for this plan (money units).
+    """
+
+    contracts: frozenset[str]
+    flows: Mapping[FlowKey, float] = field(default_factory=dict)
+    unmet: Mapping[CellKey, float] = field(default_factory=dict)
+    objective: float = 0.0
