@@ -271,12 +271,14 @@ class Instance(Base):
     # Lookups used by validation and by `data.py`.
     def group_ids(self) -> set[str]:
         return (
-            {r.id for r in self.regions} | {b.id for b in self.blocs} | {s.id for s in self.suppliers}
+            {r.id for r in self.regions}
+            | {b.id for b in self.blocs}
+            | {s.id for s in self.suppliers}
         )
 
     def members_of(self, group: str) -> frozenset[str]:
         """Ids of the suppliers a region, bloc or supplier id stands for (blocs resolve nested)."""
-        return _resolve_groups(self)[group]
+        return group_members(self)[group]
 
 
 def _message(error: Mapping[str, Any]) -> str:
@@ -299,7 +301,7 @@ def _duplicate_problems(field: str, ids: list[str]) -> Iterator[Problem]:
         seen.add(ident)
 
 
-def _resolve_groups(instance: Instance) -> dict[str, frozenset[str]]:
+def group_members(instance: Instance) -> dict[str, frozenset[str]]:
     """Map every region, bloc and supplier id to the supplier ids it stands for."""
     by_region: dict[str, set[str]] = {r.id: set() for r in instance.regions}
     for supplier in instance.suppliers:
@@ -383,7 +385,9 @@ def _reference_problems(inst: Instance) -> Iterator[Problem]:
     for i, bloc in enumerate(inst.blocs):
         for j, member in enumerate(bloc.members):
             if member not in group_ids:
-                yield Problem(f"blocs[{i}].members[{j}]", unknown("region, bloc or supplier", member))
+                yield Problem(
+                    f"blocs[{i}].members[{j}]", unknown("region, bloc or supplier", member)
+                )
     for bloc_id in _bloc_cycles(inst):
         index = [b.id for b in inst.blocs].index(bloc_id)
         yield Problem(f"blocs[{index}].members", f"bloc {bloc_id!r} contains itself")
@@ -436,7 +440,9 @@ def _reference_problems(inst: Instance) -> Iterator[Problem]:
     for field, entries in (("transport", inst.transport), ("tariffs", inst.tariffs)):
         for i, entry in enumerate(entries):
             if entry.from_ not in group_ids:
-                yield Problem(f"{field}[{i}].from", unknown("region, bloc or supplier", entry.from_))
+                yield Problem(
+                    f"{field}[{i}].from", unknown("region, bloc or supplier", entry.from_)
+                )
             if entry.to is not None and entry.to not in market_targets:
                 yield Problem(f"{field}[{i}].to", unknown("market, region or bloc", entry.to))
     for i, tariff in enumerate(inst.tariffs):
@@ -471,7 +477,8 @@ def _reference_problems(inst: Instance) -> Iterator[Problem]:
         for key in scenario.capacity_factor:
             if key not in group_ids:
                 yield Problem(
-                    f"scenarios[{i}].capacity_factor.{key}", unknown("region, bloc or supplier", key)
+                    f"scenarios[{i}].capacity_factor.{key}",
+                    unknown("region, bloc or supplier", key),
                 )
     total_probability = sum(s.probability for s in inst.scenarios)
     if total_probability > 1 + 1e-9:

@@ -1,0 +1,366 @@
+"""The validated instance as sparse index sets and parameter tables for the model.
+
+Only combinations that can carry a positive quantity are built: a flow (supplier, product,
+market, period) exists when the supplier offers the product in that period, the market has
+demand it can serve (now or, for storable products, later), no ban covers it and its
+capacities are not zero.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from sourcing.schema import (
+    Cap,
+    Floor,
+    Instance,
+    Period,
+    Scope,
+    Supplier,
+    Transport,
+    group_members,
+    lookup,
+    period_key,
+)
+
+Flow = tuple[str, str, str, Period]  # supplier, product, market, period
+Cell = tuple[str, str, Period]  # product, market, period
+SupplierProductPeriod = tuple[str, str, Period]
+SupplierPeriod = tuple[str, Period]
+
+
+@dataclass(frozen=True)
+class ShareRow:
+    """One share constraint: suppliers in `group` deliver at most/least `share` of `flows`.
+
+    `flows` are all flows of the covered products to one market in one period; `key` names the
+    row (product, market, period) or, when pooled, ("*", market, period).
+    """
+
+    policy: str
+    key: tuple[str, str, Period]
+    share: float
+    flows: tuple[Flow, ...]
+    group_flows: tuple[Flow, ...]
+
+
+@dataclass
+class ModelData:
+    """Index sets and parameters derived from an `Instance`, ready for the model builder."""
+
+    instance: Instance
+    periods: list[Period]
+    demand: dict[Cell, float] = field(default_factory=dict)
+    flows: list[Flow] = field(default_factory=list)
+    flow_bound: dict[Flow, float] = field(default_factory=dict)
+    unit_cost: dict[Flow, float] = field(default_factory=dict)
+    tariff_cost: dict[Flow, float] = field(default_factory=dict)
+    transport_cost: dict[Flow, float] = field(default_factory=dict)
+    suppliers: list[str] = field(default_factory=list)
+    fixed_cost: dict[str, float] = field(default_factory=dict)
+    offer_periods: list[SupplierProductPeriod] = field(default_factory=list)
+    offer_bound: dict[SupplierProductPeriod, float] = field(default_factory=dict)
+    offer_flows: dict[SupplierProductPeriod, list[Flow]] = field(default_factory=dict)
+    min_order: dict[SupplierProductPeriod, float] = field(default_factory=dict)
+    supplier_capacity: dict[SupplierPeriod, float] = field(default_factory=dict)
+    supplier_flows: dict[SupplierPeriod, list[Flow]] = field(default_factory=dict)
+    cells: list[Cell] = field(default_factory=list)
+    cell_flows: dict[Cell, list[Flow]] = field(default_factory=dict)
+    stock_bound: dict[Cell, float] = field(default_factory=dict)
+    holding_cost: dict[Cell, float] = field(default_factory=dict)
+    unmet_bound: dict[Cell, float] = field(default_factory=dict)
+    shortage_penalty: dict[Cell, float] = field(default_factory=dict)
+    caps: list[ShareRow] = field(default_factory=list)
+    floors: list[ShareRow] = field(default_factory=list)
+    max_supplier_share: float | None = None
+    min_suppliers: int | None = None
+    min_supplier_share: float = 0.1
+    product_demand: dict[str, float] = field(default_factory=dict)
+    product_supplier_flows: dict[tuple[str, str], list[Flow]] = field(default_factory=dict)
+
+    def previous(self, period: Period) -> Period | None:
+        index = self.periods.index(period)
+        return self.periods[index - 1] if index > 0 else None
+
+
+def demand_table(instance: Instance) -> dict[Cell, float]:
+    """Demand per (product, market, period); entries without market/period are expanded."""
+    only_market = instance.markets[0].id
+    table: dict[Cell, float] = {}
+    by_key = {period_key(p): p for p in instance.periods}
+    for entry in instance.demand:
+        market = entry.market or only_market
+        periods = instance.periods if entry.period is None else [by_key[period_key(entry.period)]]
+        for period in periods:
+            table[(entry.product, market, period)] = entry.quantity
+    return table
+
+
+def bloc_regions(instance: Instance) -> dict[str, frozenset[str]]:
+    """Region ids inside each bloc (nested blocs resolved)."""
+    blocs = {b.id: b for b in instance.blocs}
+    regions = {r.id for r in instance.regions}
+
+    def resolve(bloc_id: str, trail: frozenset[str]) -> frozenset[str]:
+        found: set[str] = set()
+        for member in blocs[bloc_id].members:
+            if member in regions:
+                found.add(member)
+            elif member in blocs and member not in trail:
+                found |= resolve(member, trail | {member})
+        return frozenset(found)
+
+    return {bloc_id: resolve(bloc_id, frozenset({bloc_id})) for bloc_id in blocs}
+
+
+def _target_level(to: str | None, market: str, region: str | None, blocs: dict) -> int:
+    """How specifically `to` names the market: 3 market id, 2 region, 1 bloc, 0 all, -1 no."""
+    if to is None:
+        return 0
+    if to == market:
+        return 3
+    if region is not None and to == region:
+        return 2
+    if region is not None and region in blocs.get(to, ()):
+        return 1
+    return -1
+
+
+def _source_level(source: str, supplier: Supplier, members: dict[str, frozenset[str]]) -> int:
+    """How specifically `source` names the supplier: 3 supplier id, 2 region, 1 bloc, -1 no."""
+    if source == supplier.id:
+        return 3
+    if source == supplier.region:
+        return 2
+    if supplier.id in members.get(source, ()):
+        return 1
+    return -1
+
+
+def transport_costs(instance: Instance) -> dict[tuple[str, str], float]:
+    """Cost per unit from each supplier to each market: the most specific entry wins."""
+    members = group_members(instance)
+    blocs = bloc_regions(instance)
+    costs: dict[tuple[str, str], float] = {}
+    for supplier in instance.suppliers:
+        for market in instance.markets:
+            best: tuple[int, int] | None = None
+            chosen: Transport | None = None
+            for entry in instance.transport:
+                source = _source_level(entry.from_, supplier, members)
+                target = _target_level(entry.to, market.id, market.region, blocs)
+                if source < 0 or target < 0:
+                    continue
+                if best is None or (source, target) > best:
+                    best, chosen = (source, target), entry
+            costs[(supplier.id, market.id)] = chosen.cost if chosen else 0.0
+    return costs
+
+
+def tariff_rates(instance: Instance) -> dict[tuple[str, str, str], float]:
+    """Ad-valorem rate per (supplier, product, market): the rates of all matching entries add."""
+    members = group_members(instance)
+    blocs = bloc_regions(instance)
+    rates: dict[tuple[str, str, str], float] = defaultdict(float)
+    for entry in instance.tariffs:
+        for supplier in instance.suppliers:
+            if _source_level(entry.from_, supplier, members) < 0:
+                continue
+            for market in instance.markets:
+                if _target_level(entry.to, market.id, market.region, blocs) < 0:
+                    continue
+                for offer in supplier.offers:
+                    if entry.products is None or offer.product in entry.products:
+                        rates[(supplier.id, offer.product, market.id)] += entry.rate
+    return rates
+
+
+def covers(scope: Scope, product: str, market: str, period: Period) -> bool:
+    """Whether a policy's products/markets/periods lists (None = all) include this cell."""
+    return (
+        (scope.products is None or product in scope.products)
+        and (scope.markets is None or market in scope.markets)
+        and (scope.periods is None or period_key(period) in {period_key(p) for p in scope.periods})
+    )
+
+
+def _future_demand(instance: Instance, demand: dict[Cell, float]) -> dict[Cell, float]:
+    """Demand a delivery in (p, m, t) can serve: from t on if storable, else at t only."""
+    storable = {p.id for p in instance.products if p.holding_cost is not None}
+    future: dict[Cell, float] = {}
+    markets = [m.id for m in instance.markets]
+    for product in instance.products:
+        for market in markets:
+            remaining = 0.0
+            for period in reversed(instance.periods):
+                here = demand.get((product.id, market, period), 0.0)
+                remaining = remaining + here if product.id in storable else here
+                if remaining > 0:
+                    future[(product.id, market, period)] = remaining
+    return future
+
+
+def _share_rows(
+    policies: Iterable[Cap | Floor],
+    share_of: str,
+    data: ModelData,
+    members: dict[str, frozenset[str]],
+) -> list[ShareRow]:
+    rows: list[ShareRow] = []
+    products = [p.id for p in data.instance.products]
+    markets = [m.id for m in data.instance.markets]
+    for policy in policies:
+        group = members[policy.group]
+        for market in markets:
+            for period in data.periods:
+                covered = [p for p in products if covers(policy, p, market, period)]
+                batches = [covered] if policy.pooled else [[p] for p in covered]
+                for batch in batches:
+                    flows = tuple(
+                        f for p in batch for f in data.cell_flows.get((p, market, period), [])
+                    )
+                    if not flows:
+                        continue
+                    key = ("*" if policy.pooled else batch[0], market, period)
+                    rows.append(
+                        ShareRow(
+                            policy=policy.id,
+                            key=key,
+                            share=getattr(policy, share_of),
+                            flows=flows,
+                            group_flows=tuple(f for f in flows if f[0] in group),
+                        )
+                    )
+    return rows
+
+
+def build_data(instance: Instance) -> ModelData:
+    """Derive the sparse index sets and parameter tables of `instance`."""
+    data = ModelData(instance=instance, periods=list(instance.periods))
+    members = group_members(instance)
+    products = {p.id: p for p in instance.products}
+    market_ids = [m.id for m in instance.markets]
+    data.demand = {k: v for k, v in demand_table(instance).items() if v > 0}
+    future = _future_demand(instance, data.demand)
+    transport = transport_costs(instance)
+    tariffs = tariff_rates(instance)
+    bans = instance.policies.bans
+    banned_groups = [(ban, members[ban.group]) for ban in bans]
+
+    for supplier in instance.suppliers:
+        data.fixed_cost[supplier.id] = supplier.fixed_cost
+        used = False
+        for period in data.periods:
+            supplier_cap = lookup(supplier.capacity, period)
+            if supplier_cap is not None and supplier_cap <= 0:
+                continue
+            period_flows: list[Flow] = []
+            for offer in supplier.offers:
+                cost = lookup(offer.unit_cost, period)
+                offer_cap = lookup(offer.capacity, period)
+                if cost is None or (offer_cap is not None and offer_cap <= 0):
+                    continue
+                key = (supplier.id, offer.product, period)
+                flows = []
+                for market in market_ids:
+                    reach = future.get((offer.product, market, period), 0.0)
+                    if reach <= 0:
+                        continue
+                    if any(
+                        supplier.id in group and covers(ban, offer.product, market, period)
+                        for ban, group in banned_groups
+                    ):
+                        continue
+                    flow = (supplier.id, offer.product, market, period)
+                    flows.append(flow)
+                    data.flow_bound[flow] = min(
+                        v for v in (reach, offer_cap, supplier_cap) if v is not None
+                    )
+                    data.unit_cost[flow] = cost
+                    data.tariff_cost[flow] = cost * tariffs.get(
+                        (supplier.id, offer.product, market), 0.0
+                    )
+                    data.transport_cost[flow] = transport[(supplier.id, market)]
+                bound = (
+                    min(
+                        v
+                        for v in (sum(data.flow_bound[f] for f in flows), offer_cap, supplier_cap)
+                        if v is not None
+                    )
+                    if flows
+                    else 0.0
+                )
+                if not flows or supplier.min_order > bound:
+                    for flow in flows:
+                        for table in (
+                            data.flow_bound,
+                            data.unit_cost,
+                            data.tariff_cost,
+                            data.transport_cost,
+                        ):
+                            del table[flow]
+                    continue
+                data.offer_periods.append(key)
+                data.offer_bound[key] = bound
+                data.offer_flows[key] = flows
+                if supplier.min_order > 0:
+                    data.min_order[key] = supplier.min_order
+                period_flows.extend(flows)
+            if not period_flows:
+                continue
+            used = True
+            data.flows.extend(period_flows)
+            reachable = sum(
+                data.offer_bound[(supplier.id, o.product, period)]
+                for o in supplier.offers
+                if (supplier.id, o.product, period) in data.offer_bound
+            )
+            if supplier_cap is not None and supplier_cap < reachable:
+                data.supplier_capacity[(supplier.id, period)] = supplier_cap
+                data.supplier_flows[(supplier.id, period)] = period_flows
+        if used:
+            data.suppliers.append(supplier.id)
+
+    for flow in data.flows:
+        supplier_id, product, market, period = flow
+        data.cell_flows.setdefault((product, market, period), []).append(flow)
+        data.product_supplier_flows.setdefault((product, supplier_id), []).append(flow)
+
+    for product_id, product in products.items():
+        for market in market_ids:
+            if not any(future.get((product_id, market, t), 0) > 0 for t in data.periods):
+                continue
+            for index, period in enumerate(data.periods):
+                cell = (product_id, market, period)
+                data.cells.append(cell)
+                demand = data.demand.get(cell, 0.0)
+                if product.shortage_penalty is not None and demand > 0:
+                    data.unmet_bound[cell] = demand
+                    data.shortage_penalty[cell] = product.shortage_penalty
+                later = (
+                    future.get((product_id, market, data.periods[index + 1]), 0.0)
+                    if (index + 1 < len(data.periods))
+                    else 0.0
+                )
+                if product.holding_cost is not None and later > 0:
+                    data.stock_bound[cell] = later
+                    data.holding_cost[cell] = product.holding_cost
+        data.product_demand[product_id] = sum(
+            q for (p, _, _), q in data.demand.items() if p == product_id
+        )
+
+    policies = instance.policies
+    data.caps = [
+        row
+        for row in _share_rows(policies.caps, "max_share", data, members)
+        if row.share < 1 and row.group_flows
+    ]
+    data.floors = [
+        row for row in _share_rows(policies.floors, "min_share", data, members) if row.share > 0
+    ]
+    data.max_supplier_share = policies.max_supplier_share
+    data.min_suppliers = policies.min_suppliers
+    data.min_supplier_share = policies.min_supplier_share
+    return data

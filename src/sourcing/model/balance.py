@@ -1,0 +1,48 @@
+"""Demand balance with stock and unmet demand."""
+
+from __future__ import annotations
+
+import pyomo.environ as pyo
+
+from sourcing.data import ModelData
+from sourcing.errors import InfeasibleError
+
+
+def add_demand_balance(m: pyo.ConcreteModel, data: ModelData) -> None:
+    """Stock balance per product, market and period.
+
+    stock[p,m,t-1] + sum_s flow[s,p,m,t] + unmet[p,m,t] - stock[p,m,t] = demand[p,m,t]
+
+    Stock starts at zero and ends at zero (it has no variable where nothing is left to serve),
+    so a product without holding cost is delivered exactly when it is needed.
+    """
+    rows: dict = {}
+    for cell in data.cells:
+        product, market, period = cell
+        previous = data.previous(period)
+        terms = [m.flow[f] for f in data.cell_flows.get(cell, [])]
+        if cell in data.unmet_bound:
+            terms.append(m.unmet[cell])
+        if previous is not None and (product, market, previous) in data.stock_bound:
+            terms.append(m.stock[product, market, previous])
+        demand = data.demand.get(cell, 0.0)
+        if not terms:
+            if demand > 0:
+                raise InfeasibleError(
+                    f"demand of {demand:g} for {product!r} in market {market!r}, period "
+                    f"{period!r} cannot be served: no supplier may deliver it then (after "
+                    "bans and capacities) and the product has no shortage_penalty",
+                    {
+                        "structural": [
+                            {
+                                "element": f"demand {product}/{market}/{period}",
+                                "reason": "no eligible supplier",
+                            }
+                        ]
+                    },
+                )
+            continue
+        outgoing = m.stock[cell] if cell in data.stock_bound else 0
+        rows[cell] = (pyo.quicksum(terms) - outgoing, demand)
+    m.balance_cells = pyo.Set(initialize=list(rows), dimen=3, ordered=True)
+    m.demand_balance = pyo.Constraint(m.balance_cells, rule=lambda _, *c: rows[c][0] == rows[c][1])

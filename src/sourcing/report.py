@@ -1,0 +1,157 @@
+"""The table view of `Results` for a terminal (rich)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+from rich.console import Console, Group
+from rich.table import Table
+from rich.text import Text
+
+from sourcing.results import COST_COMPONENTS, Results
+
+
+def _number(value: float, digits: int = 2) -> str:
+    return f"{value:,.{digits}f}"
+
+
+def _percent(value: float) -> str:
+    return f"{100 * value:.1f} %"
+
+
+def summary_text(results: Results) -> Text:
+    money = results.units["money"]
+    text = Text()
+    text.append(f"{results.instance}: ", style="bold")
+    style = {"optimal": "green", "feasible": "yellow"}.get(results.status, "red")
+    text.append(results.status, style=f"bold {style}")
+    if results.objective is not None:
+        text.append(f"   total cost {_number(results.objective)} {money}")
+        if results.mip_gap is not None:
+            text.append(f"   gap {100 * results.mip_gap:.3g} %")
+        if results.bound is not None:
+            text.append(f"   bound {_number(results.bound)}")
+    return text
+
+
+def cost_table(results: Results) -> Table:
+    money = results.units["money"]
+    table = Table(title=f"Cost breakdown ({money})", title_justify="left")
+    table.add_column("component")
+    table.add_column("cost", justify="right")
+    table.add_column("share", justify="right")
+    total = float(results.costs.sum())
+    for name in COST_COMPONENTS:
+        value = float(results.costs[name])
+        table.add_row(name, _number(value), _percent(value / total) if total else "-")
+    table.add_row("total", _number(total), "", style="bold")
+    return table
+
+
+def share_table(results: Results) -> Table:
+    """Share of each region in the delivered supply per product, market and period."""
+    shares = results.shares[results.shares["kind"] == "region"]
+    quantity = results.units["quantity"]
+    table = Table(title=f"Supply share by region (delivered {quantity})", title_justify="left")
+    if shares.empty:
+        table.add_column("nothing delivered")
+        return table
+    regions = [
+        r
+        for r in pd.unique(shares["group"])
+        if shares.loc[shares["group"] == r, "quantity"].sum() > 0
+    ]
+    for column in ("product", "market", "period", "delivered"):
+        table.add_column(column, justify="right" if column == "delivered" else "left")
+    for region in regions:
+        table.add_column(str(region), justify="right")
+    for (product, market, period), cell in shares.groupby(
+        ["product", "market", "period"], sort=False
+    ):
+        by_region = dict(zip(cell["group"], cell["share"], strict=True))
+        total = float(cell["quantity"].sum())  # regions partition the suppliers
+        table.add_row(
+            str(product),
+            str(market),
+            str(period),
+            _number(total, 1),
+            *[_percent(by_region.get(r, 0.0)) if by_region.get(r, 0.0) else "." for r in regions],
+        )
+    return table
+
+
+def contract_table(results: Results) -> Table:
+    money = results.units["money"]
+    table = Table(title="Contracted suppliers", title_justify="left")
+    for column in ("supplier", "name", "region", f"fixed cost ({money})", "delivered"):
+        table.add_column(column, justify="right" if column.startswith(("fixed", "del")) else "left")
+    delivered = results.flows.groupby("supplier")["quantity"].sum()
+    for row in results.contracts.itertuples(index=False):
+        table.add_row(
+            row.supplier,
+            row.name,
+            row.region,
+            _number(row.fixed_cost),
+            _number(float(delivered.get(row.supplier, 0.0)), 1),
+        )
+    return table
+
+
+def binding_table(results: Results) -> Table:
+    table = Table(title="Binding policies", title_justify="left")
+    for column in ("policy", "kind", "product", "market", "period", "share", "limit"):
+        table.add_column(column, justify="right" if column in ("share", "limit") else "left")
+    for row in results.binding_policies.to_dict(orient="records"):
+        as_share = row["kind"] != "min_suppliers"
+        table.add_row(
+            str(row["policy"]),
+            str(row["kind"]),
+            str(row["product"]),
+            _blank(row["market"]),
+            _blank(row["period"]),
+            _percent(row["value"]) if as_share else f"{row['value']:g} suppliers",
+            _percent(row["limit"]) if as_share else f"{row['limit']:g}",
+        )
+    return table
+
+
+def _blank(value: Any) -> str:
+    return "all" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)
+
+
+def shortage_table(results: Results) -> Table:
+    quantity, money = results.units["quantity"], results.units["money"]
+    table = Table(title="Unmet demand", title_justify="left")
+    for column in ("product", "market", "period", f"unmet ({quantity})", f"cost ({money})"):
+        table.add_column(column)
+    for row in results.shortages.itertuples(index=False):
+        table.add_row(
+            row.product, row.market, str(row.period), _number(row.quantity, 1), _number(row.cost)
+        )
+    return table
+
+
+def timing_text(results: Results) -> Text:
+    parts = ", ".join(f"{k} {v:.2f} s" for k, v in results.timings.items())
+    size = ", ".join(f"{k} {v:,}" for k, v in results.model_size.items())
+    return Text(f"timings: {parts}\nmodel size: {size}", style="dim")
+
+
+def render(results: Results, console: Console, *, verbose: bool = False) -> None:
+    """Print what an analyst reads first: status, costs, shares, contracts, binding policies."""
+    parts: list[Any] = [summary_text(results)]
+    if results.has_plan:
+        parts += [cost_table(results), share_table(results), contract_table(results)]
+        parts.append(
+            binding_table(results)
+            if not results.binding_policies.empty
+            else Text("No policy binds at the optimum.", style="dim")
+        )
+        if not results.shortages.empty:
+            parts.append(shortage_table(results))
+    elif results.message:
+        parts.append(Text(results.message))
+    if verbose:
+        parts.append(timing_text(results))
+    console.print(Group(*parts))

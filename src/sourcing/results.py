@@ -1,0 +1,386 @@
+"""Results of a solve: status, objective and tidy pandas tables; JSON and atomic file output."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from sourcing.check import plan_costs, plan_stock
+from sourcing.data import ModelData, ShareRow
+from sourcing.plan import Plan
+from sourcing.schema import Instance, group_members
+
+COST_COMPONENTS = ("fixed", "purchase", "tariff", "transport", "holding", "shortage")
+SHARE_TOLERANCE = 1e-6
+
+
+@dataclass(frozen=True)
+class Results:
+    """The outcome of one solve. Tables are empty when there is no plan.
+
+    Quantities are in `units["quantity"]`, money in `units["money"]`, times in seconds.
+    """
+
+    instance: str
+    status: str
+    objective: float | None
+    mip_gap: float | None
+    bound: float | None
+    units: dict[str, str]
+    plan: Plan | None
+    flows: pd.DataFrame
+    contracts: pd.DataFrame
+    shortages: pd.DataFrame
+    stock: pd.DataFrame
+    shares: pd.DataFrame
+    costs: pd.Series
+    binding_policies: pd.DataFrame
+    timings: dict[str, float] = field(default_factory=dict)
+    model_size: dict[str, int] = field(default_factory=dict)
+    diagnosis: dict[str, Any] | None = None
+    message: str = ""
+
+    @property
+    def solve_time(self) -> float:
+        """Seconds spent inside HiGHS."""
+        return self.timings.get("solve", 0.0)
+
+    @property
+    def has_plan(self) -> bool:
+        return self.plan is not None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON object of SPEC section 3, with extra keys (units, costs, stock, timings)."""
+        return {
+            "instance": self.instance,
+            "status": self.status,
+            "objective": self.objective,
+            "mip_gap": self.mip_gap,
+            "bound": self.bound,
+            "units": dict(self.units),
+            "flows": _records(self.flows[["supplier", "product", "market", "period", "quantity"]]),
+            "contracts": list(self.contracts["supplier"]),
+            "shortages": _records(self.shortages),
+            "shares": _records(self.shares),
+            "binding_policies": _records(self.binding_policies),
+            "costs": {k: float(v) for k, v in self.costs.items()},
+            "stock": _records(self.stock),
+            "timings": dict(self.timings),
+            "model_size": dict(self.model_size),
+            "diagnosis": self.diagnosis,
+        }
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2)
+
+    def to_dir(self, directory: str | Path) -> Path:
+        """Write CSV tables and summary.json into `directory`, all or nothing."""
+        target = Path(directory)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+        try:
+            tables = {
+                "flows.csv": self.flows,
+                "shares.csv": self.shares,
+                "contracts.csv": self.contracts,
+                "shortages.csv": self.shortages,
+                "stock.csv": self.stock,
+                "binding_policies.csv": self.binding_policies,
+                "costs.csv": self.costs.rename_axis("component").reset_index(name="cost"),
+            }
+            for name, table in tables.items():
+                table.to_csv(staging / name, index=False)
+            (staging / "summary.json").write_text(self.to_json() + "\n", encoding="utf-8")
+            if not target.exists():
+                os.replace(staging, target)
+                return target
+            if not target.is_dir():
+                raise NotADirectoryError(f"{target} exists and is not a directory")
+            for item in staging.iterdir():
+                os.replace(item, target / item.name)
+            return target
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    return [{k: _plain(v) for k, v in row.items()} for row in frame.to_dict(orient="records")]
+
+
+def _plain(value: Any) -> Any:
+    if hasattr(value, "item"):
+        value = value.item()
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value
+
+
+def _frame(rows: list[dict[str, Any]], columns: list[str]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=columns)
+
+
+FLOW_COLUMNS = [
+    "supplier",
+    "region",
+    "product",
+    "market",
+    "period",
+    "quantity",
+    "unit_cost",
+    "tariff",
+    "transport",
+    "cost",
+]
+SHARE_COLUMNS = ["group", "kind", "product", "market", "period", "quantity", "share"]
+BINDING_COLUMNS = ["policy", "kind", "product", "market", "period", "value", "limit"]
+
+
+def empty_results(
+    instance: Instance,
+    status: str,
+    *,
+    diagnosis: dict[str, Any] | None = None,
+    message: str = "",
+    timings: dict[str, float] | None = None,
+    model_size: dict[str, int] | None = None,
+) -> Results:
+    """Results without a plan (infeasible, or no solution within the limits)."""
+    return Results(
+        instance=instance.name,
+        status=status,
+        objective=None,
+        mip_gap=None,
+        bound=None,
+        units=instance.units.model_dump(),
+        plan=None,
+        flows=_frame([], FLOW_COLUMNS),
+        contracts=_frame([], ["supplier", "name", "region", "fixed_cost"]),
+        shortages=_frame([], ["product", "market", "period", "quantity", "penalty", "cost"]),
+        stock=_frame([], ["product", "market", "period", "quantity"]),
+        shares=_frame([], SHARE_COLUMNS),
+        costs=pd.Series({k: 0.0 for k in COST_COMPONENTS}, name="cost", dtype=float),
+        binding_policies=_frame([], BINDING_COLUMNS),
+        timings=dict(timings or {}),
+        model_size=dict(model_size or {}),
+        diagnosis=diagnosis,
+        message=message,
+    )
+
+
+def plan_results(
+    data: ModelData,
+    plan: Plan,
+    *,
+    status: str,
+    mip_gap: float | None,
+    bound: float | None,
+    timings: dict[str, float],
+    model_size: dict[str, int],
+) -> Results:
+    """Tidy tables describing `plan` (already checked against the instance)."""
+    instance = data.instance
+    suppliers = {s.id: s for s in instance.suppliers}
+    products = {p.id: p for p in instance.products}
+    order = {p: i for i, p in enumerate(instance.periods)}
+
+    flow_rows = []
+    for (s, p, mk, t), q in plan.flows.items():
+        key = (s, p, mk, t)
+        unit = data.unit_cost[key]
+        tariff = data.tariff_cost[key]
+        transport = data.transport_cost[key]
+        flow_rows.append(
+            {
+                "supplier": s,
+                "region": suppliers[s].region,
+                "product": p,
+                "market": mk,
+                "period": t,
+                "quantity": q,
+                "unit_cost": unit,
+                "tariff": tariff,
+                "transport": transport,
+                "cost": q * (unit + tariff + transport),
+            }
+        )
+    flow_rows.sort(key=lambda r: (order[r["period"]], r["product"], r["market"], r["supplier"]))
+
+    contract_rows = [
+        {
+            "supplier": s,
+            "name": suppliers[s].name or s,
+            "region": suppliers[s].region,
+            "fixed_cost": suppliers[s].fixed_cost,
+        }
+        for s in data.suppliers
+        if s in plan.contracts
+    ]
+    shortage_rows = [
+        {
+            "product": p,
+            "market": mk,
+            "period": t,
+            "quantity": q,
+            "penalty": products[p].shortage_penalty,
+            "cost": q * (products[p].shortage_penalty or 0.0),
+        }
+        for (p, mk, t), q in plan.unmet.items()
+        if q > 0
+    ]
+    stock_rows = [
+        {"product": p, "market": mk, "period": t, "quantity": q}
+        for (p, mk, t), q in plan_stock(instance, plan).items()
+        if q > 0
+    ]
+    costs = plan_costs(instance, plan)
+    return Results(
+        instance=instance.name,
+        status=status,
+        objective=round(costs["total"], 6),
+        mip_gap=mip_gap,
+        bound=bound,
+        units=instance.units.model_dump(),
+        plan=plan,
+        flows=_frame(flow_rows, FLOW_COLUMNS),
+        contracts=_frame(contract_rows, ["supplier", "name", "region", "fixed_cost"]),
+        shortages=_frame(
+            shortage_rows, ["product", "market", "period", "quantity", "penalty", "cost"]
+        ),
+        stock=_frame(stock_rows, ["product", "market", "period", "quantity"]),
+        shares=_frame(share_rows(instance, plan), SHARE_COLUMNS),
+        costs=pd.Series({k: costs[k] for k in COST_COMPONENTS}, name="cost", dtype=float),
+        binding_policies=_frame(binding_rows(data, plan), BINDING_COLUMNS),
+        timings=timings,
+        model_size=model_size,
+    )
+
+
+def share_rows(instance: Instance, plan: Plan) -> list[dict[str, Any]]:
+    """Share of each region and bloc in the delivered supply of each product, market, period."""
+    members = group_members(instance)
+    groups = [(r.id, "region") for r in instance.regions] + [(b.id, "bloc") for b in instance.blocs]
+    totals: dict[tuple[str, str, Any], float] = {}
+    by_supplier: dict[tuple[str, str, Any], dict[str, float]] = {}
+    for (s, p, mk, t), q in plan.flows.items():
+        totals[(p, mk, t)] = totals.get((p, mk, t), 0.0) + q
+        cell = by_supplier.setdefault((p, mk, t), {})
+        cell[s] = cell.get(s, 0.0) + q
+    rows = []
+    order = {p: i for i, p in enumerate(instance.periods)}
+    for p, mk, t in sorted(totals, key=lambda c: (c[0], c[1], order[c[2]])):
+        total = totals[(p, mk, t)]
+        if total <= 0:
+            continue
+        for group, kind in groups:
+            quantity = sum(q for s, q in by_supplier[(p, mk, t)].items() if s in members[group])
+            rows.append(
+                {
+                    "group": group,
+                    "kind": kind,
+                    "product": p,
+                    "market": mk,
+                    "period": t,
+                    "quantity": quantity,
+                    "share": quantity / total,
+                }
+            )
+    return rows
+
+
+def _share_of(row: ShareRow, flows: dict) -> tuple[float, float]:
+    total = sum(flows.get(f, 0.0) for f in row.flows)
+    group = sum(flows.get(f, 0.0) for f in row.group_flows)
+    return group, total
+
+
+def binding_rows(data: ModelData, plan: Plan) -> list[dict[str, Any]]:
+    """Policies that hold with equality in the plan (where supply is positive)."""
+    flows = dict(plan.flows)
+    rows = []
+    for kind, share_rows_ in (("cap", data.caps), ("floor", data.floors)):
+        for row in share_rows_:
+            group, total = _share_of(row, flows)
+            if total <= SHARE_TOLERANCE:
+                continue
+            if abs(group - row.share * total) <= SHARE_TOLERANCE * max(1.0, total):
+                product, market, period = row.key
+                rows.append(
+                    {
+                        "policy": row.policy,
+                        "kind": kind,
+                        "product": product,
+                        "market": market,
+                        "period": period,
+                        "value": group / total,
+                        "limit": row.share,
+                    }
+                )
+    share = data.max_supplier_share
+    if share is not None and share < 1:
+        totals: dict[tuple[str, str, Any], float] = {}
+        for (_, p, mk, t), q in flows.items():
+            totals[(p, mk, t)] = totals.get((p, mk, t), 0.0) + q
+        for (s, p, mk, t), q in flows.items():
+            total = totals[(p, mk, t)]
+            if total > SHARE_TOLERANCE and abs(q - share * total) <= SHARE_TOLERANCE * total:
+                rows.append(
+                    {
+                        "policy": "max_supplier_share",
+                        "kind": "supplier_share",
+                        "product": p,
+                        "market": mk,
+                        "period": t,
+                        "value": q / total,
+                        "limit": share,
+                        "supplier": s,
+                    }
+                )
+    if data.min_suppliers is not None:
+        for product, count in counted_suppliers(data, plan).items():
+            if count == data.min_suppliers:
+                rows.append(
+                    {
+                        "policy": "min_suppliers",
+                        "kind": "min_suppliers",
+                        "product": product,
+                        "market": None,
+                        "period": None,
+                        "value": float(count),
+                        "limit": float(data.min_suppliers),
+                    }
+                )
+    return rows
+
+
+def counted_suppliers(data: ModelData, plan: Plan) -> dict[str, int]:
+    """How many contracted suppliers deliver at least `min_supplier_share` of each product."""
+    delivered: dict[tuple[str, str], float] = {}
+    for (s, p, _, _), q in plan.flows.items():
+        delivered[(p, s)] = delivered.get((p, s), 0.0) + q
+    counts: dict[str, int] = {}
+    for product, demand in data.product_demand.items():
+        if demand <= 0:
+            continue
+        total = sum(q for (p, _), q in delivered.items() if p == product)
+        threshold = data.min_supplier_share * total - SHARE_TOLERANCE * max(1.0, total)
+        counts[product] = sum(
+            1
+            for (p, s), q in delivered.items()
+            if p == product and s in plan.contracts and q >= threshold
+        )
+        if data.min_supplier_share == 0:
+            counts[product] = sum(
+                1 for (p, s) in data.product_supplier_flows if p == product and s in plan.contracts
+            )
+    return counts
+
+
+__all__ = ["Results", "empty_results", "plan_results"]

@@ -1,0 +1,179 @@
+"""Hand a Pyomo model to HiGHS, run it, and map what HiGHS says to a status.
+
+The hand-over compiles the model with Pyomo's own standard-form compiler and passes the
+coefficient arrays to HiGHS in one call (see `handover`); it is the only place that knows how the
+model reaches the solver.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import highspy
+import numpy as np
+import pyomo.environ as pyo
+from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
+
+from sourcing.errors import UsageError
+
+STATUSES = ("optimal", "feasible", "infeasible", "no_solution")
+
+
+@dataclass(frozen=True)
+class SolveOptions:
+    """Solver settings: time limit (s), relative MIP gap, threads, random seed, log output."""
+
+    time_limit: float | None = None
+    mip_gap: float = 1e-6
+    threads: int | None = None
+    seed: int = 0
+    verbose: bool = False
+
+    def __post_init__(self) -> None:
+        if self.time_limit is not None and self.time_limit <= 0:
+            raise UsageError(f"time limit must be positive, got {self.time_limit}")
+        if not 0 <= self.mip_gap < 1:
+            raise UsageError(f"mip gap must be in [0, 1), got {self.mip_gap}")
+        if self.threads is not None and self.threads < 1:
+            raise UsageError(f"threads must be at least 1, got {self.threads}")
+
+
+@dataclass
+class HandedOver:
+    """A model loaded into HiGHS, with the Pyomo variables behind its columns."""
+
+    highs: highspy.Highs
+    columns: list[pyo.Var]
+    offset: float
+    num_rows: int
+    num_integer: int
+    nonzeros: int
+
+
+@dataclass(frozen=True)
+class SolverOutcome:
+    """What HiGHS found: status, objective, bound, gap, values by column, time in HiGHS."""
+
+    status: str
+    objective: float | None
+    bound: float | None
+    mip_gap: float | None
+    values: np.ndarray | None
+    seconds: float
+    message: str = ""
+    extra: dict[str, float] = field(default_factory=dict)
+
+
+def handover(model: pyo.ConcreteModel) -> HandedOver:
+    """Compile `model` to arrays with Pyomo's standard-form compiler and pass them to HiGHS."""
+    repn = LinearStandardFormCompiler().write(model, mixed_form=True, set_sense=None)
+    columns = list(repn.columns)
+    n = len(columns)
+    lower = np.array([-np.inf if v.lb is None else v.lb for v in columns], dtype=float)
+    upper = np.array([np.inf if v.ub is None else v.ub for v in columns], dtype=float)
+    integer = np.array([v.is_integer() for v in columns], dtype=bool)
+    rhs = np.asarray(repn.rhs, dtype=float)
+    kinds = np.array([row.bound_type for row in repn.rows], dtype=int)
+    row_lower = np.where(kinds <= 0, rhs, -np.inf)
+    row_upper = np.where(kinds >= 0, rhs, np.inf)
+    matrix = repn.A.tocsc()
+    cost = np.asarray(repn.c.toarray()).ravel()[:n] if repn.c.shape[0] else np.zeros(n, dtype=float)
+    offset = float(repn.c_offset[0]) if len(repn.c_offset) else 0.0
+
+    lp = highspy.HighsLp()
+    lp.num_col_ = n
+    lp.num_row_ = len(rhs)
+    lp.col_cost_ = cost
+    lp.col_lower_ = lower
+    lp.col_upper_ = upper
+    lp.row_lower_ = row_lower
+    lp.row_upper_ = row_upper
+    lp.offset_ = offset
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = matrix.indptr.astype(np.int32)
+    lp.a_matrix_.index_ = matrix.indices.astype(np.int32)
+    lp.a_matrix_.value_ = matrix.data.astype(float)
+    lp.a_matrix_.num_col_ = n
+    lp.a_matrix_.num_row_ = len(rhs)
+    if integer.any():
+        lp.integrality_ = [
+            highspy.HighsVarType.kInteger if flag else highspy.HighsVarType.kContinuous
+            for flag in integer
+        ]
+    with _stdout_to(os.devnull):  # HiGHS prints a banner when it starts
+        highs = highspy.Highs()
+    highs.setOptionValue("output_flag", False)
+    highs.passModel(lp)
+    return HandedOver(
+        highs=highs,
+        columns=columns,
+        offset=offset,
+        num_rows=len(rhs),
+        num_integer=int(integer.sum()),
+        nonzeros=int(matrix.nnz),
+    )
+
+
+@contextlib.contextmanager
+def _stdout_to(target: str | int) -> Iterator[None]:
+    """Send what native code writes to stdout (descriptor 1) to a path or a descriptor."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    opened = os.open(target, os.O_WRONLY) if isinstance(target, str) else None
+    try:
+        os.dup2(target if opened is None else opened, 1)
+        yield
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
+        if opened is not None:
+            os.close(opened)
+
+
+def run(handed: HandedOver, options: SolveOptions) -> SolverOutcome:
+    """Solve with HiGHS under `options`; return a solution only when HiGHS reports one."""
+    highs = handed.highs
+    highs.setOptionValue("output_flag", options.verbose)
+    highs.setOptionValue("mip_rel_gap", options.mip_gap)
+    highs.setOptionValue("random_seed", options.seed)
+    if options.time_limit is not None:
+        highs.setOptionValue("time_limit", float(options.time_limit))
+    if options.threads is not None:
+        highs.setOptionValue("threads", options.threads)
+    started = time.perf_counter()
+    with _stdout_to(2 if options.verbose else os.devnull):
+        highs.run()
+    seconds = time.perf_counter() - started
+    return _outcome(handed, seconds)
+
+
+def _outcome(handed: HandedOver, seconds: float) -> SolverOutcome:
+    highs = handed.highs
+    status = highs.getModelStatus()
+    info = highs.getInfo()
+    ms = highspy.HighsModelStatus
+    has_solution = info.primal_solution_status == 2  # kSolutionStatusFeasible
+    text = highs.modelStatusToString(status)
+    if status in (ms.kInfeasible, ms.kUnboundedOrInfeasible, ms.kUnbounded):
+        return SolverOutcome("infeasible", None, None, None, None, seconds, text)
+    if status == ms.kModelEmpty:
+        return SolverOutcome("optimal", handed.offset, handed.offset, 0.0, np.zeros(0), seconds)
+    if not has_solution:
+        return SolverOutcome("no_solution", None, None, None, None, seconds, text)
+    values = np.asarray(highs.getSolution().col_value, dtype=float)
+    objective = float(info.objective_function_value)
+    if handed.num_integer:
+        bound = float(info.mip_dual_bound)
+        gap = float(info.mip_gap)
+    else:
+        bound, gap = objective, 0.0
+    state = "optimal" if status == ms.kOptimal else "feasible"
+    if state == "optimal" and not np.isfinite(gap):
+        gap = 0.0
+    return SolverOutcome(state, objective, bound, gap, values, seconds, text)
