@@ -1,8 +1,8 @@
 """`sourcing`: semiconductor sourcing under de-risking caps, alliance floors and export controls.
 
-    >>> from sourcing import load_instance, solve
-    >>> results = solve(load_instance())          # the bundled default instance
-    >>> results.status, results.objective
+>>> from sourcing import load_instance, solve
+>>> results = solve(load_instance())          # the bundled default instance
+>>> results.status, results.objective
 """
 
 from sourcing.api import solve

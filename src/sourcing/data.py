@@ -324,9 +324,9 @@ def build_data(instance: Instance) -> ModelData:
             data.suppliers.append(supplier.id)
 
     for flow in data.flows:
-        supplier_id, product, market, period = flow
-        data.cell_flows.setdefault((product, market, period), []).append(flow)
-        data.product_supplier_flows.setdefault((product, supplier_id), []).append(flow)
+        supplier_id, product_id, market_id, period = flow
+        data.cell_flows.setdefault((product_id, market_id, period), []).append(flow)
+        data.product_supplier_flows.setdefault((product_id, supplier_id), []).append(flow)
 
     for product_id, product in products.items():
         for market in market_ids:

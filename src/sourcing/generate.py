@@ -69,7 +69,7 @@ def generate_data(size: str | Size, seed: int = 0) -> dict[str, Any]:
     }
     base_cost = {p: rng.uniform(2.0, 20.0) for p in products}
 
-    suppliers = []
+    suppliers: list[dict[str, Any]] = []
     for region in REGIONS:
         for k in range(dims.suppliers_per_region):
             offered = rng.sample(products, min(dims.offers_per_supplier, len(products)))

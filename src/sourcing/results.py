@@ -191,7 +191,7 @@ def plan_results(
     products = {p.id: p for p in instance.products}
     order = {p: i for i, p in enumerate(instance.periods)}
 
-    flow_rows = []
+    flow_rows: list[dict[str, Any]] = []
     for (s, p, mk, t), q in plan.flows.items():
         key = (s, p, mk, t)
         unit = data.unit_cost[key]
@@ -304,7 +304,7 @@ def _share_of(row: ShareRow, flows: dict) -> tuple[float, float]:
 def binding_rows(data: ModelData, plan: Plan) -> list[dict[str, Any]]:
     """Policies that hold with equality in the plan (where supply is positive)."""
     flows = dict(plan.flows)
-    rows = []
+    rows: list[dict[str, Any]] = []
     for kind, share_rows_ in (("cap", data.caps), ("floor", data.floors)):
         for row in share_rows_:
             group, total = _share_of(row, flows)

@@ -141,25 +141,26 @@ class Demand(Base):
     quantity: NonNegative
 
 
-class Transport(Base):
-    """Cost per unit shipped from a supplier, region or bloc to a market (or all markets)."""
+class Link(Base):
+    """From a supplier, region or bloc to a market (or a region or bloc of markets; None = all)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
     from_: Id = Field(alias="from")
     to: Id | None = None
+
+
+class Transport(Link):
+    """Cost per unit shipped along the link (money/unit)."""
+
     cost: NonNegative
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
+class Tariff(Link):
+    """Ad-valorem rate on the unit cost of the covered products shipped along the link."""
 
-class Tariff(Base):
-    """Ad-valorem rate on the unit cost of goods from a group to a market."""
-
-    from_: Id = Field(alias="from")
-    to: Id | None = None
     rate: NonNegative
     products: list[Id] | None = None
-
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
 class Scope(Base):
@@ -218,7 +219,7 @@ class Instance(Base):
     name: Id
     description: str | None = None
     units: Units = Field(default_factory=Units)
-    periods: list[Period] = Field(default_factory=lambda: [1], min_length=1)
+    periods: list[Period] = Field(default_factory=lambda: list[Period]([1]), min_length=1)
     regions: list[Region]
     blocs: list[Bloc] = Field(default_factory=list)
     products: list[Product]
@@ -418,26 +419,30 @@ def _reference_problems(inst: Instance) -> Iterator[Problem]:
         if entry.market is None:
             if len(markets) > 1:
                 yield Problem(f"{path}.market", "required when there are several markets")
-            market = market_ids[0]
+            market_id = market_ids[0]
         else:
-            market = entry.market
-            if market not in markets:
-                yield Problem(f"{path}.market", unknown("market", market))
+            market_id = entry.market
+            if market_id not in markets:
+                yield Problem(f"{path}.market", unknown("market", market_id))
         if entry.period is not None and period_key(entry.period) not in known_periods:
             yield Problem(f"{path}.period", unknown("period", str(entry.period)))
         covered = period_keys if entry.period is None else [period_key(entry.period)]
         for key in covered:
-            cell = (entry.product, market, key)
+            cell = (entry.product, market_id, key)
             if cell in seen_demand:
                 yield Problem(
                     path,
-                    f"demand for {entry.product!r} in market {market!r}, period {key!r} is "
+                    f"demand for {entry.product!r} in market {market_id!r}, period {key!r} is "
                     f"already given by demand[{seen_demand[cell]}]",
                 )
                 break
             seen_demand[cell] = i
 
-    for field, entries in (("transport", inst.transport), ("tariffs", inst.tariffs)):
+    links: list[tuple[str, list[Link]]] = [
+        ("transport", list(inst.transport)),
+        ("tariffs", list(inst.tariffs)),
+    ]
+    for field, entries in links:
         for i, entry in enumerate(entries):
             if entry.from_ not in group_ids:
                 yield Problem(

@@ -124,16 +124,16 @@ def _stdout_to(target: str | int) -> Iterator[None]:
     """Send what native code writes to stdout (descriptor 1) to a path or a descriptor."""
     sys.stdout.flush()
     saved = os.dup(1)
-    opened = os.open(target, os.O_WRONLY) if isinstance(target, str) else None
+    descriptor = os.open(target, os.O_WRONLY) if isinstance(target, str) else target
     try:
-        os.dup2(target if opened is None else opened, 1)
+        os.dup2(descriptor, 1)
         yield
     finally:
         sys.stdout.flush()
         os.dup2(saved, 1)
         os.close(saved)
-        if opened is not None:
-            os.close(opened)
+        if isinstance(target, str):
+            os.close(descriptor)
 
 
 def run(handed: HandedOver, options: SolveOptions) -> SolverOutcome:

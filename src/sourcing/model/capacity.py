@@ -5,6 +5,7 @@ from __future__ import annotations
 import pyomo.environ as pyo
 
 from sourcing.data import ModelData
+from sourcing.schema import Period
 
 
 def add_offer_capacity(m: pyo.ConcreteModel, data: ModelData) -> None:
@@ -18,7 +19,7 @@ def add_offer_capacity(m: pyo.ConcreteModel, data: ModelData) -> None:
         return
     m.offers = pyo.Set(initialize=data.offer_periods, dimen=3, ordered=True)
 
-    def rule(_: pyo.ConcreteModel, s: str, p: str, t: object) -> object:
+    def rule(_: pyo.ConcreteModel, s: str, p: str, t: Period) -> object:
         key = (s, p, t)
         switch = m.use_offer[key] if key in data.min_order else m.use_supplier[s]
         delivered = pyo.quicksum(m.flow[f] for f in data.offer_flows[key])
@@ -35,7 +36,7 @@ def add_min_order(m: pyo.ConcreteModel, data: ModelData) -> None:
     if not data.min_order:
         return
 
-    def lower(_: pyo.ConcreteModel, s: str, p: str, t: object) -> object:
+    def lower(_: pyo.ConcreteModel, s: str, p: str, t: Period) -> object:
         key = (s, p, t)
         delivered = pyo.quicksum(m.flow[f] for f in data.offer_flows[key])
         return delivered >= data.min_order[key] * m.use_offer[key]
@@ -55,7 +56,7 @@ def add_supplier_capacity(m: pyo.ConcreteModel, data: ModelData) -> None:
         return
     m.capacity_periods = pyo.Set(initialize=list(data.supplier_capacity), dimen=2, ordered=True)
 
-    def rule(_: pyo.ConcreteModel, s: str, t: object) -> object:
+    def rule(_: pyo.ConcreteModel, s: str, t: Period) -> object:
         delivered = pyo.quicksum(m.flow[f] for f in data.supplier_flows[(s, t)])
         return delivered <= data.supplier_capacity[(s, t)] * m.use_supplier[s]
 

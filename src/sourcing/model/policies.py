@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pyomo.environ as pyo
 
 from sourcing.data import ModelData, ShareRow
 from sourcing.errors import InfeasibleError
+from sourcing.schema import Period
 
 
 def _share_rows(m: pyo.ConcreteModel, rows: list[ShareRow], name: str, sense: str) -> None:
@@ -13,7 +16,7 @@ def _share_rows(m: pyo.ConcreteModel, rows: list[ShareRow], name: str, sense: st
     by_index = dict(zip(index, rows, strict=True))
     setattr(m, f"{name}_rows", pyo.Set(initialize=index, dimen=4, ordered=True))
 
-    def rule(_: pyo.ConcreteModel, *key: object) -> object:
+    def rule(_: pyo.ConcreteModel, *key: Any) -> object:
         row = by_index[key]
         group = set(row.group_flows)
         # group - share * total, written with one coefficient per flow.
@@ -54,7 +57,7 @@ def add_supplier_share_max(m: pyo.ConcreteModel, data: ModelData) -> None:
         return
     cell_flows = data.cell_flows
 
-    def rule(_: pyo.ConcreteModel, s: str, p: str, mk: str, t: object) -> object:
+    def rule(_: pyo.ConcreteModel, s: str, p: str, mk: str, t: Period) -> object:
         total = pyo.quicksum(m.flow[f] for f in cell_flows[(p, mk, t)])
         return m.flow[s, p, mk, t] <= share * total
 
