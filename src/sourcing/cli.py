@@ -131,7 +131,10 @@ def solve(
     if fmt == "json":
         click.echo(json.dumps(results.to_dict()))
     else:
-        render(results, Console(), verbose=verbose)
+        console = Console()
+        if not console.is_terminal:
+            console = Console(width=120)
+        render(results, console, verbose=verbose)
         if output is not None:
             click.echo(f"results written to {output}/")
     return STATUS_EXIT[results.status]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pandas as pd
+from rich import box
 from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
@@ -18,6 +19,10 @@ def _number(value: float, digits: int = 2) -> str:
 
 def _percent(value: float) -> str:
     return f"{100 * value:.1f} %"
+
+
+def _table(title: str) -> Table:
+    return Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
 
 
 def summary_text(results: Results) -> Text:
@@ -37,7 +42,7 @@ def summary_text(results: Results) -> Text:
 
 def cost_table(results: Results) -> Table:
     money = results.units["money"]
-    table = Table(title=f"Cost breakdown ({money})", title_justify="left")
+    table = _table(f"Cost breakdown ({money})")
     table.add_column("component")
     table.add_column("cost", justify="right")
     table.add_column("share", justify="right")
@@ -53,7 +58,7 @@ def share_table(results: Results) -> Table:
     """Share of each region in the delivered supply per product, market and period."""
     shares = results.shares[results.shares["kind"] == "region"]
     quantity = results.units["quantity"]
-    table = Table(title=f"Supply share by region (delivered {quantity})", title_justify="left")
+    table = _table(f"Supply share by region, % of delivered {quantity}")
     if shares.empty:
         table.add_column("nothing delivered")
         return table
@@ -63,7 +68,7 @@ def share_table(results: Results) -> Table:
         if shares.loc[shares["group"] == r, "quantity"].sum() > 0
     ]
     for column in ("product", "market", "period", "delivered"):
-        table.add_column(column, justify="right" if column == "delivered" else "left")
+        table.add_column(column, justify="right" if column == "delivered" else "left", no_wrap=True)
     for region in regions:
         table.add_column(str(region), justify="right")
     for (product, market, period), cell in shares.groupby(
@@ -76,14 +81,14 @@ def share_table(results: Results) -> Table:
             str(market),
             str(period),
             _number(total, 1),
-            *[_percent(by_region.get(r, 0.0)) if by_region.get(r, 0.0) else "." for r in regions],
+            *[f"{100 * by_region[r]:.1f}" if by_region.get(r) else "." for r in regions],
         )
     return table
 
 
 def contract_table(results: Results) -> Table:
     money = results.units["money"]
-    table = Table(title="Contracted suppliers", title_justify="left")
+    table = _table("Contracted suppliers")
     for column in ("supplier", "name", "region", f"fixed cost ({money})", "delivered"):
         table.add_column(column, justify="right" if column.startswith(("fixed", "del")) else "left")
     delivered = results.flows.groupby("supplier")["quantity"].sum()
@@ -99,30 +104,37 @@ def contract_table(results: Results) -> Table:
 
 
 def binding_table(results: Results) -> Table:
-    table = Table(title="Binding policies", title_justify="left")
-    for column in ("policy", "kind", "product", "market", "period", "share", "limit"):
-        table.add_column(column, justify="right" if column in ("share", "limit") else "left")
-    for row in results.binding_policies.to_dict(orient="records"):
-        as_share = row["kind"] != "min_suppliers"
+    """Binding policies, one row per policy and product/market, with the periods it binds in."""
+    table = _table("Binding policies (hold with equality at the optimum)")
+    for column in ("policy", "kind", "product", "market", "supplier", "periods", "limit"):
+        table.add_column(column, justify="right" if column == "limit" else "left")
+    frame = results.binding_policies.astype(object).fillna("")
+    keys = ["policy", "kind", "product", "market", "supplier"]
+    for key, rows in frame.groupby(keys, sort=False):
+        policy, kind, product, market, supplier = key
+        limit = float(rows["limit"].iloc[0])
         table.add_row(
-            str(row["policy"]),
-            str(row["kind"]),
-            str(row["product"]),
-            _blank(row["market"]),
-            _blank(row["period"]),
-            _percent(row["value"]) if as_share else f"{row['value']:g} suppliers",
-            _percent(row["limit"]) if as_share else f"{row['limit']:g}",
+            str(policy),
+            str(kind),
+            "(pooled)" if product == "*" else _blank(product),
+            _blank(market),
+            str(supplier),
+            ", ".join(_blank(p) for p in rows["period"]),
+            f"{limit:g} suppliers" if kind == "min_suppliers" else _percent(limit),
         )
     return table
 
 
 def _blank(value: Any) -> str:
-    return "all" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)
+    """A cell value, with "all" for a policy that spans every market or period."""
+    if value is None or value == "" or (isinstance(value, float) and pd.isna(value)):
+        return "all"
+    return str(value)
 
 
 def shortage_table(results: Results) -> Table:
     quantity, money = results.units["quantity"], results.units["money"]
-    table = Table(title="Unmet demand", title_justify="left")
+    table = _table("Unmet demand")
     for column in ("product", "market", "period", f"unmet ({quantity})", f"cost ({money})"):
         table.add_column(column)
     for row in results.shortages.itertuples(index=False):

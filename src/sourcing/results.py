@@ -71,7 +71,7 @@ class Results:
             "shortages": _records(self.shortages),
             "shares": _records(self.shares),
             "binding_policies": _records(self.binding_policies),
-            "costs": {k: float(v) for k, v in self.costs.items()},
+            "costs": {k: float(v) for k, v in self.costs.items()} if self.has_plan else None,
             "stock": _records(self.stock),
             "timings": dict(self.timings),
             "model_size": dict(self.model_size),
@@ -140,7 +140,16 @@ FLOW_COLUMNS = [
     "cost",
 ]
 SHARE_COLUMNS = ["group", "kind", "product", "market", "period", "quantity", "share"]
-BINDING_COLUMNS = ["policy", "kind", "product", "market", "period", "value", "limit"]
+BINDING_COLUMNS = [
+    "policy",
+    "kind",
+    "product",
+    "market",
+    "period",
+    "supplier",
+    "value",
+    "limit",
+]
 
 
 def empty_results(
