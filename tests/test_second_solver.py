@@ -30,9 +30,7 @@ def scip_objective(instance, tmp_path: Path) -> float:
     return scip.getObjVal()
 
 
-@pytest.mark.parametrize(
-    ("size", "seed"), [("S", 1), ("S", 2), ("S", 3), (MEDIUM, 4), (MEDIUM, 5)]
-)
+@pytest.mark.parametrize(("size", "seed"), [("S", 1), ("S", 2), ("S", 3), (MEDIUM, 4), (MEDIUM, 5)])
 def test_highs_and_scip_agree(size, seed, tmp_path):
     instance = generate(size, seed)
     results = solve(instance, mip_gap=1e-9)

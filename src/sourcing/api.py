@@ -95,6 +95,21 @@ def _clean(value: float) -> float:
     return 0.0 if abs(value) < ZERO else round(float(value), DECIMALS)
 
 
+def _idle_contracts_count(data: ModelData, flows: dict) -> bool:
+    """Whether a contract without deliveries can count for `min_suppliers`.
+
+    Only then is an idle contract with no fixed cost part of the plan; otherwise it is noise
+    the solver may leave at 1. It counts when the share to reach is zero: `min_supplier_share`
+    is 0, or some demanded product has nothing delivered at all.
+    """
+    if data.min_suppliers is None:
+        return False
+    delivered = {f[1] for f in flows}
+    return data.min_supplier_share == 0 or any(
+        demand > 0 and product not in delivered for product, demand in data.product_demand.items()
+    )
+
+
 def extract_plan(data: ModelData, handed: HandedOver, outcome: SolverOutcome) -> Plan:
     """Read contracts, flows and unmet demand from the solver's column values."""
     assert outcome.values is not None
@@ -115,8 +130,7 @@ def extract_plan(data: ModelData, handed: HandedOver, outcome: SolverOutcome) ->
             if q > 0:
                 flows[f] = q
         delivering = {f[0] for f in flows}
-        # An idle contract that costs nothing is noise unless it counts for min_suppliers.
-        idle_counts = data.min_suppliers is not None and data.min_supplier_share == 0
+        idle_counts = _idle_contracts_count(data, flows)
         for s in data.suppliers:
             if value_of(model.use_supplier[s]) > 0.5 and (
                 s in delivering or data.fixed_cost[s] > 0 or idle_counts

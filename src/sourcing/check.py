@@ -117,7 +117,7 @@ def _demand(instance: Instance) -> dict[CellKey, float]:
     return result
 
 
-def _numbers(value: float | dict[Period, float] | None) -> Iterator[float]:
+def _numbers(value: float | dict[str, float] | None) -> Iterator[float]:
     if isinstance(value, dict):
         yield from value.values()
     elif value is not None:
@@ -541,7 +541,9 @@ def _min_suppliers_rule(data: _Data, plan: Plan, cleaned: _Cleaned, atol: float)
         counting = sorted(
             s
             for s in data.suppliers
-            if s in plan.contracts and by_supplier.get((s, product), 0.0) >= threshold
+            if s in plan.contracts
+            and (s, product) in data.offers
+            and by_supplier.get((s, product), 0.0) >= threshold
         )
         if len(counting) < needed:
             names = ", ".join(counting) or "none"

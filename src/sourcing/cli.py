@@ -65,10 +65,14 @@ def guarded(command: Callable[..., int]) -> Callable[..., None]:
     return wrapper
 
 
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" + ("" if number == 1 else "s")
+
+
 debug_option = click.option("--debug", is_flag=True, help="Show a traceback on errors.")
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(name="sourcing", context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="sourcing")
 def main() -> None:
     """Semiconductor sourcing under de-risking caps, alliance floors and export controls."""
@@ -127,7 +131,10 @@ def solve(
         verbose=verbose,
     )
     if output is not None:
-        results.to_dir(output)
+        try:
+            results.to_dir(output)
+        except OSError as exc:
+            raise SourcingError(f"cannot write results to {output}: {exc}") from exc
     if fmt == "json":
         click.echo(json.dumps(results.to_dict()))
     else:
@@ -147,10 +154,16 @@ def solve(
 def validate(instance: Path) -> int:
     """Check INSTANCE and report every problem with its field path (exit 0 or 2)."""
     loaded = load_instance(instance)
-    click.echo(
-        f"{instance}: valid ({len(loaded.suppliers)} suppliers, {len(loaded.products)} products, "
-        f"{len(loaded.markets)} markets, {len(loaded.periods)} periods)"
+    counts = ", ".join(
+        _count(len(items), noun)
+        for items, noun in (
+            (loaded.suppliers, "supplier"),
+            (loaded.products, "product"),
+            (loaded.markets, "market"),
+            (loaded.periods, "period"),
+        )
     )
+    click.echo(f"{instance}: valid ({counts})")
     return EXIT_OK
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,21 @@ def _instances_dir() -> Path:
 
 INSTANCES_DIR = _instances_dir()
 DEFAULT_INSTANCE = INSTANCES_DIR / "default.yaml"
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """A safe YAML loader that refuses duplicate keys instead of keeping the last one."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key {key!r}", key_node.start_mark
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
 
 
 def _file_problem(path: Path, message: str) -> InstanceError:
@@ -49,7 +65,10 @@ def read_data(path: str | Path) -> Any:
         raise _file_problem(path, "file is empty")
     try:
         if kind == "yaml":
-            return yaml.safe_load(text)
+            data = yaml.load(text, Loader=_StrictLoader)
+            if data is None:
+                raise _file_problem(path, "file is empty (only comments)")
+            return data
         if kind == "json":
             return json.loads(text)
         return tomllib.loads(text)
@@ -64,7 +83,14 @@ def read_data(path: str | Path) -> Any:
             path, f"JSON syntax error: line {exc.lineno}, column {exc.colno}: {exc.msg}"
         ) from None
     except tomllib.TOMLDecodeError as exc:
-        raise _file_problem(path, f"TOML syntax error: {exc}") from None
+        raise _file_problem(path, f"TOML syntax error: {_toml_message(exc)}") from None
+
+
+def _toml_message(exc: tomllib.TOMLDecodeError) -> str:
+    """`Invalid value (at line 3, column 3)` as `line 3, column 3: Invalid value`."""
+    text = str(exc)
+    match = re.fullmatch(r"(.*) \(at line (\d+), column (\d+)\)", text)
+    return f"line {match[2]}, column {match[3]}: {match[1]}" if match else text
 
 
 def load_instance(path: str | Path | None = None) -> Instance:

@@ -124,7 +124,16 @@ def _plain(value: Any) -> Any:
 
 
 def _frame(rows: list[dict[str, Any]], columns: list[str]) -> pd.DataFrame:
-    return pd.DataFrame(rows, columns=columns)
+    """A table with these columns; `period` keeps its labels as given (no 1 -> 1.0)."""
+    return pd.DataFrame(
+        {
+            column: pd.Series(
+                [row.get(column) for row in rows], dtype=object if column == "period" else None
+            )
+            for column in columns
+        },
+        columns=columns,
+    )
 
 
 FLOW_COLUMNS = [

@@ -21,8 +21,16 @@ from pydantic import (
 
 from sourcing.errors import InstanceError, Problem, format_path
 
-NonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False)]
-Share = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
+
+def _not_boolean(value: Any) -> Any:
+    """YAML reads `yes`/`true` as booleans; a number field must not take them as 1."""
+    if isinstance(value, bool):
+        raise ValueError(f"expected a number, got {value!r}")
+    return value
+
+
+NonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False), BeforeValidator(_not_boolean)]
+Share = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False), BeforeValidator(_not_boolean)]
 Period = int | str
 Id = Annotated[str, Field(min_length=1)]
 
@@ -40,25 +48,24 @@ def _number(value: Any) -> float:
     return float(value)
 
 
-def _per_period(value: Any) -> float | dict[Period, float]:
-    """A non-negative number, or a map {period: non-negative number}."""
+def _per_period(value: Any) -> float | dict[str, float]:
+    """A non-negative number, or a map {period: non-negative number} keyed by period text."""
     if isinstance(value, Mapping):
-        result: dict[Period, float] = {}
+        result: dict[str, float] = {}
         for key, item in value.items():
             try:
-                result[key] = _number(item)
+                result[period_key(key)] = _number(item)
             except ValueError as exc:
                 raise ValueError(f"period {key!r}: {exc}") from None
         return result
-    try:
-        return _number(value)
-    except ValueError:
+    if isinstance(value, bool) or not isinstance(value, int | float):
         raise ValueError(
             f"expected a non-negative number or a map {{period: number}}, got {value!r}"
-        ) from None
+        )
+    return _number(value)
 
 
-PerPeriod = Annotated[float | dict[Period, float], BeforeValidator(_per_period)]
+PerPeriod = Annotated[float | dict[str, float], BeforeValidator(_per_period)]
 
 
 def period_key(period: Period) -> str:
@@ -66,15 +73,11 @@ def period_key(period: Period) -> str:
     return str(period)
 
 
-def lookup(value: float | dict[Period, float] | None, period: Period) -> float | None:
+def lookup(value: float | dict[str, float] | None, period: Period) -> float | None:
     """The value of a per-period entry in `period`; None when the map lacks that period."""
     if value is None or isinstance(value, float | int):
         return value
-    wanted = period_key(period)
-    for key, item in value.items():
-        if period_key(key) == wanted:
-            return item
-    return None
+    return value.get(period_key(period))
 
 
 class Base(BaseModel):
@@ -426,7 +429,9 @@ def _reference_problems(inst: Instance) -> Iterator[Problem]:
                 yield Problem(f"{path}.market", unknown("market", market_id))
         if entry.period is not None and period_key(entry.period) not in known_periods:
             yield Problem(f"{path}.period", unknown("period", str(entry.period)))
-        covered = period_keys if entry.period is None else [period_key(entry.period)]
+        covered = (
+            list(dict.fromkeys(period_keys)) if entry.period is None else [period_key(entry.period)]
+        )
         for key in covered:
             cell = (entry.product, market_id, key)
             if cell in seen_demand:
