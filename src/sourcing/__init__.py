@@ -10,7 +10,6 @@ from sourcing.errors import (
     CheckError,
     InfeasibleError,
     InstanceError,
-    NoSolutionError,
     SourcingError,
     UsageError,
 )
@@ -24,7 +23,6 @@ __all__ = [
     "InfeasibleError",
     "Instance",
     "InstanceError",
-    "NoSolutionError",
     "Results",
     "SourcingError",
     "UsageError",

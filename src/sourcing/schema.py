@@ -272,14 +272,6 @@ class Instance(Base):
             raise InstanceError(problems)
         return self
 
-    # Lookups used by validation and by `data.py`.
-    def group_ids(self) -> set[str]:
-        return (
-            {r.id for r in self.regions}
-            | {b.id for b in self.blocs}
-            | {s.id for s in self.suppliers}
-        )
-
     def members_of(self, group: str) -> frozenset[str]:
         """Ids of the suppliers a region, bloc or supplier id stands for (blocs resolve nested)."""
         return group_members(self)[group]
