@@ -106,7 +106,7 @@ def test_base_is_valid(tmp_path: Path) -> None:
     assert lookup(instance.suppliers[0].offers[0].unit_cost, 2027) == 6.0
     assert instance.transport[0].from_ == "CN"
     assert instance.members_of("allies") == frozenset({"jp"})
-    assert instance.group_ids() == {"CN", "JP", "KR", "allies", "cn", "jp"}
+    assert instance.members_of("CN") == frozenset({"cn"})
 
 
 def test_defaults(tmp_path: Path) -> None:
