@@ -262,9 +262,14 @@ def test_infeasible_json(tmp_path: Path, text: str, structural: bool) -> None:
     assert payload["flows"] == [] and payload["contracts"] == [] and payload["shares"] == []
     if structural:
         assert payload["diagnosis"]["structural"] == [
-            {"element": "demand gpu/default/1", "reason": "no eligible supplier"}
+            {
+                "elements": ["demand:gpu/default/1"],
+                "kind": "demand",
+                "message": "demand of 5 for gpu in market default, period 1 cannot be served: "
+                "no supplier may deliver it (after bans, offers and capacities) and the product "
+                "has no shortage_penalty",
+            }
         ]
-        assert "'gpu'" in payload["diagnosis"]["message"]
 
 
 def test_infeasible_table_explains(tmp_path: Path) -> None:
@@ -272,19 +277,26 @@ def test_infeasible_table_explains(tmp_path: Path) -> None:
     assert result.exit_code == 3
     out = " ".join(result.stdout.split())  # rich wraps long lines
     assert "no-supplier: infeasible" in out
-    assert "demand of 5 for 'gpu' in market 'default', period 1 cannot be served" in out
+    assert "demand of 5 for gpu in market default, period 1 cannot be served" in out
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="SPEC 3: exit 3 prints a diagnosis (which policies/capacities conflict and by how "
-    "much); api.py only diagnoses structural infeasibility, a HiGHS-proven one gives "
-    "diagnosis null and a generic message",
-)
 def test_infeasible_floor_has_a_diagnosis(tmp_path: Path) -> None:
     payload = solve_json(write(tmp_path, FLOOR_TOO_HIGH), code=3)
-    assert payload["diagnosis"] is not None
-    assert "jp-floor" in json.dumps(payload["diagnosis"])
+    messages = [r["message"] for r in payload["diagnosis"]["repairs"]]
+    # JP can make 10 of 100: the floor must drop to 10 %, or JP's capacity rise to 60.
+    assert messages[:2] == [
+        "lower jp-floor min_share from 0.6 to 0.1",
+        "raise jp capacity from 10 to 60 in period 1",
+    ]
+
+
+def test_infeasible_table_prints_the_repairs(tmp_path: Path) -> None:
+    result = invoke("solve", write(tmp_path, FLOOR_TOO_HIGH))
+    assert result.exit_code == 3
+    out = " ".join(result.stdout.split())
+    assert "Why no plan exists" in out
+    assert "any one of these changes restores feasibility:" in out
+    assert "- lower jp-floor min_share from 0.6 to 0.1" in out
 
 
 @pytest.mark.parametrize(

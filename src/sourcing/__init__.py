@@ -10,6 +10,7 @@ from sourcing.errors import (
     CheckError,
     InfeasibleError,
     InstanceError,
+    NoSolutionError,
     SourcingError,
     UsageError,
 )
@@ -23,6 +24,7 @@ __all__ = [
     "InfeasibleError",
     "Instance",
     "InstanceError",
+    "NoSolutionError",
     "Results",
     "SourcingError",
     "UsageError",

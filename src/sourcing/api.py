@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from sourcing.check import assert_plan_ok
 from sourcing.data import ModelData, build_data
+from sourcing.diagnose import diagnose
 from sourcing.errors import InfeasibleError
 from sourcing.model import build_model
 from sourcing.plan import Plan
-from sourcing.results import Results, empty_results, plan_results
+from sourcing.prices import policy_costs as price_policies
+from sourcing.prices import row_duals
+from sourcing.results import POLICY_COST_COLUMNS, Results, empty_results, plan_results
 from sourcing.schema import Instance
 from sourcing.solve import HandedOver, SolveOptions, SolverOutcome, handover, run
 
@@ -28,13 +33,19 @@ def solve(
     threads: int | None = None,
     seed: int = 0,
     verbose: bool = False,
+    policy_costs: bool = False,
 ) -> Results:
     """Solve `instance` with HiGHS and return `Results`.
 
     `time_limit` in seconds, `mip_gap` relative. An infeasible instance returns Results with
     status "infeasible" (and a diagnosis where one is known), not an exception; so does a
     limit reached before any plan ("no_solution"). Every plan returned has passed the
-    independent checker (`sourcing.check`).
+    independent checker (`sourcing.check`). `results.raise_for_status()` turns those statuses
+    into `InfeasibleError` (with the diagnosis) or `NoSolutionError`.
+
+    Binding policies carry their marginal price (LP duals with the contracts fixed); with
+    `policy_costs`, each policy is also removed in turn and the instance re-solved, giving the
+    total cost of having it (`results.policy_costs`).
     """
     options = SolveOptions(
         time_limit=time_limit, mip_gap=mip_gap, threads=threads, seed=seed, verbose=verbose
@@ -44,11 +55,9 @@ def solve(
     data = build_data(instance)
     try:
         model = build_model(data)
-    except InfeasibleError as exc:
+    except InfeasibleError:
         timings["build"] = time.perf_counter() - clock
-        return empty_results(
-            instance, "infeasible", diagnosis=_diagnosis(exc), message=str(exc), timings=timings
-        )
+        return _infeasible(instance, options, timings, {})
     timings["build"] = time.perf_counter() - clock
 
     clock = time.perf_counter()
@@ -64,19 +73,17 @@ def solve(
     timings["solve"] = outcome.seconds
 
     clock = time.perf_counter()
+    if outcome.status == "infeasible":
+        return _infeasible(instance, options, timings, size)
     if outcome.values is None:
-        message = outcome.message
-        if outcome.status == "infeasible":
-            message = "no plan satisfies every policy, capacity and demand of the instance"
-        results = empty_results(
-            instance, outcome.status, message=message, timings=timings, model_size=size
+        return empty_results(
+            instance, outcome.status, message=outcome.message, timings=timings, model_size=size
         )
-        timings["extract"] = time.perf_counter() - clock
-        return results
     plan = extract_plan(data, handed, outcome)
     assert_plan_ok(instance, plan)
+    duals = row_duals(handed.rows, outcome.row_duals) if outcome.row_duals is not None else {}
     timings["extract"] = time.perf_counter() - clock
-    return plan_results(
+    results = plan_results(
         data,
         plan,
         status=outcome.status,
@@ -84,11 +91,44 @@ def solve(
         bound=outcome.bound,
         timings=timings,
         model_size=size,
+        duals=duals,
+        message=outcome.message,
     )
+    if policy_costs and results.objective is not None:
+        clock = time.perf_counter()
+        costs = price_policies(
+            instance, results.objective, lambda changed: solve(changed, **_plain(options))
+        )
+        timings["policy_costs"] = time.perf_counter() - clock
+        results = replace(results, policy_costs=pd.DataFrame(costs, columns=POLICY_COST_COLUMNS))
+    return results
 
 
-def _diagnosis(exc: InfeasibleError) -> dict[str, Any]:
-    return {"message": str(exc), **(exc.diagnosis or {})}
+def _plain(options: SolveOptions) -> dict[str, Any]:
+    """Options for the re-solves of `policy_costs`: the same limits, no solver log."""
+    return {
+        "time_limit": options.time_limit,
+        "mip_gap": options.mip_gap,
+        "threads": options.threads,
+        "seed": options.seed,
+    }
+
+
+def _infeasible(
+    instance: Instance, options: SolveOptions, timings: dict[str, float], size: dict[str, int]
+) -> Results:
+    """Results for an infeasible instance, with the diagnosis of `sourcing.diagnose`."""
+    clock = time.perf_counter()
+    diagnosis = diagnose(instance, options)
+    timings["diagnose"] = time.perf_counter() - clock
+    return empty_results(
+        instance,
+        "infeasible",
+        diagnosis=diagnosis,
+        message=f"no plan satisfies the instance\n{diagnosis['summary']}",
+        timings=timings,
+        model_size=size,
+    )
 
 
 def _clean(value: float) -> float:

@@ -108,6 +108,11 @@ def main() -> None:
 @click.option("--threads", type=click.IntRange(min=1), help="Threads for HiGHS.")
 @click.option("--seed", type=int, default=0, show_default=True, help="HiGHS random seed.")
 @click.option("--verbose", "-v", is_flag=True, help="Solver log on stderr; timings in the table.")
+@click.option(
+    "--policy-costs",
+    is_flag=True,
+    help="Also re-solve without each policy in turn: the total cost of having it.",
+)
 @debug_option
 @guarded
 def solve(
@@ -119,6 +124,7 @@ def solve(
     threads: int | None,
     seed: int,
     verbose: bool,
+    policy_costs: bool,
 ) -> int:
     """Solve INSTANCE (default: the bundled EU-Japan instance) and report the plan."""
     loaded = load_instance(instance)
@@ -129,6 +135,7 @@ def solve(
         threads=threads,
         seed=seed,
         verbose=verbose,
+        policy_costs=policy_costs,
     )
     if output is not None:
         try:

@@ -13,9 +13,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from sourcing.schema import (
+    Ban,
     Cap,
     Floor,
     Instance,
+    Offer,
     Period,
     Scope,
     Supplier,
@@ -52,6 +54,7 @@ class ModelData:
 
     instance: Instance
     periods: list[Period]
+    elastic: bool = False
     demand: dict[Cell, float] = field(default_factory=dict)
     flows: list[Flow] = field(default_factory=list)
     flow_bound: dict[Flow, float] = field(default_factory=dict)
@@ -64,6 +67,8 @@ class ModelData:
     offer_bound: dict[SupplierProductPeriod, float] = field(default_factory=dict)
     offer_flows: dict[SupplierProductPeriod, list[Flow]] = field(default_factory=dict)
     min_order: dict[SupplierProductPeriod, float] = field(default_factory=dict)
+    offer_limit: dict[SupplierProductPeriod, float] = field(default_factory=dict)
+    banned: dict[Flow, list[str]] = field(default_factory=dict)
     supplier_capacity: dict[SupplierPeriod, float] = field(default_factory=dict)
     supplier_flows: dict[SupplierPeriod, list[Flow]] = field(default_factory=dict)
     cells: list[Cell] = field(default_factory=list)
@@ -236,92 +241,130 @@ def _share_rows(
     return rows
 
 
-def build_data(instance: Instance) -> ModelData:
-    """Derive the sparse index sets and parameter tables of `instance`."""
-    data = ModelData(instance=instance, periods=list(instance.periods))
+@dataclass(frozen=True)
+class _Context:
+    """Tables shared while the supplier offers are turned into flows."""
+
+    market_ids: list[str]
+    future: dict[Cell, float]
+    transport: dict[tuple[str, str], float]
+    tariffs: dict[tuple[str, str, str], float]
+    bans: list[tuple[Ban, frozenset[str]]]
+
+
+def _banning(ctx: _Context, flow: Flow) -> list[str]:
+    supplier, product, market, period = flow
+    return [
+        ban.id
+        for ban, group in ctx.bans
+        if supplier in group and covers(ban, product, market, period)
+    ]
+
+
+def _bound(*values: float | None) -> float:
+    return min(v for v in values if v is not None)
+
+
+def _add_offer(
+    data: ModelData,
+    ctx: _Context,
+    supplier: Supplier,
+    offer: Offer,
+    period: Period,
+    supplier_cap: float | None,
+) -> list[Flow]:
+    """The flows of one offer in one period (empty if it cannot deliver anything)."""
+    cost = lookup(offer.unit_cost, period)
+    offer_cap = lookup(offer.capacity, period)
+    if cost is None or (not data.elastic and offer_cap is not None and offer_cap <= 0):
+        return []
+    if data.elastic:  # capacities become rows that may be relaxed, not bounds
+        offer_cap_bound, supplier_cap_bound = None, None
+    else:
+        offer_cap_bound, supplier_cap_bound = offer_cap, supplier_cap
+    flows: list[Flow] = []
+    for market in ctx.market_ids:
+        reach = ctx.future.get((offer.product, market, period), 0.0)
+        if reach <= 0:
+            continue
+        flow = (supplier.id, offer.product, market, period)
+        banned_by = _banning(ctx, flow)
+        if banned_by:
+            if not data.elastic:
+                continue
+            data.banned[flow] = banned_by
+        flows.append(flow)
+        data.flow_bound[flow] = _bound(reach, offer_cap_bound, supplier_cap_bound)
+        data.unit_cost[flow] = cost
+        data.tariff_cost[flow] = cost * ctx.tariffs.get((supplier.id, offer.product, market), 0)
+        data.transport_cost[flow] = ctx.transport[(supplier.id, market)]
+    if not flows:
+        return []
+    bound = _bound(sum(data.flow_bound[f] for f in flows), offer_cap_bound, supplier_cap_bound)
+    if supplier.min_order > bound and not data.elastic:
+        for flow in flows:
+            for table in (data.flow_bound, data.unit_cost, data.tariff_cost, data.transport_cost):
+                del table[flow]
+        return []
+    key = (supplier.id, offer.product, period)
+    data.offer_periods.append(key)
+    data.offer_bound[key] = bound
+    data.offer_flows[key] = flows
+    if data.elastic and offer_cap is not None:
+        data.offer_limit[key] = offer_cap
+    if supplier.min_order > 0:
+        data.min_order[key] = supplier.min_order
+    return flows
+
+
+def _add_supplier(data: ModelData, ctx: _Context, supplier: Supplier) -> None:
+    data.fixed_cost[supplier.id] = supplier.fixed_cost
+    used = False
+    for period in data.periods:
+        supplier_cap = lookup(supplier.capacity, period)
+        if supplier_cap is not None and supplier_cap <= 0 and not data.elastic:
+            continue
+        period_flows: list[Flow] = []
+        for offer in supplier.offers:
+            period_flows += _add_offer(data, ctx, supplier, offer, period, supplier_cap)
+        if not period_flows:
+            continue
+        used = True
+        data.flows.extend(period_flows)
+        reachable = sum(
+            data.offer_bound[(supplier.id, o.product, period)]
+            for o in supplier.offers
+            if (supplier.id, o.product, period) in data.offer_bound
+        )
+        if supplier_cap is not None and (supplier_cap < reachable or data.elastic):
+            data.supplier_capacity[(supplier.id, period)] = supplier_cap
+            data.supplier_flows[(supplier.id, period)] = period_flows
+    if used:
+        data.suppliers.append(supplier.id)
+
+
+def build_data(instance: Instance, *, elastic: bool = False) -> ModelData:
+    """Derive the sparse index sets and parameter tables of `instance`.
+
+    With `elastic`, the tables serve the infeasibility diagnosis: capacities are kept as rows
+    (not folded into bounds), banned flows are built and marked in `banned`, and every demand
+    cell may go unmet, so that each of these can be relaxed and priced.
+    """
+    data = ModelData(instance=instance, periods=list(instance.periods), elastic=elastic)
     members = group_members(instance)
     products = {p.id: p for p in instance.products}
     market_ids = [m.id for m in instance.markets]
     data.demand = {k: v for k, v in demand_table(instance).items() if v > 0}
     future = _future_demand(instance, data.demand)
-    transport = transport_costs(instance)
-    tariffs = tariff_rates(instance)
-    bans = instance.policies.bans
-    banned_groups = [(ban, members[ban.group]) for ban in bans]
-
+    ctx = _Context(
+        market_ids=market_ids,
+        future=future,
+        transport=transport_costs(instance),
+        tariffs=tariff_rates(instance),
+        bans=[(ban, members[ban.group]) for ban in instance.policies.bans],
+    )
     for supplier in instance.suppliers:
-        data.fixed_cost[supplier.id] = supplier.fixed_cost
-        used = False
-        for period in data.periods:
-            supplier_cap = lookup(supplier.capacity, period)
-            if supplier_cap is not None and supplier_cap <= 0:
-                continue
-            period_flows: list[Flow] = []
-            for offer in supplier.offers:
-                cost = lookup(offer.unit_cost, period)
-                offer_cap = lookup(offer.capacity, period)
-                if cost is None or (offer_cap is not None and offer_cap <= 0):
-                    continue
-                key = (supplier.id, offer.product, period)
-                flows = []
-                for market in market_ids:
-                    reach = future.get((offer.product, market, period), 0.0)
-                    if reach <= 0:
-                        continue
-                    if any(
-                        supplier.id in group and covers(ban, offer.product, market, period)
-                        for ban, group in banned_groups
-                    ):
-                        continue
-                    flow = (supplier.id, offer.product, market, period)
-                    flows.append(flow)
-                    data.flow_bound[flow] = min(
-                        v for v in (reach, offer_cap, supplier_cap) if v is not None
-                    )
-                    data.unit_cost[flow] = cost
-                    data.tariff_cost[flow] = cost * tariffs.get(
-                        (supplier.id, offer.product, market), 0.0
-                    )
-                    data.transport_cost[flow] = transport[(supplier.id, market)]
-                bound = (
-                    min(
-                        v
-                        for v in (sum(data.flow_bound[f] for f in flows), offer_cap, supplier_cap)
-                        if v is not None
-                    )
-                    if flows
-                    else 0.0
-                )
-                if not flows or supplier.min_order > bound:
-                    for flow in flows:
-                        for table in (
-                            data.flow_bound,
-                            data.unit_cost,
-                            data.tariff_cost,
-                            data.transport_cost,
-                        ):
-                            del table[flow]
-                    continue
-                data.offer_periods.append(key)
-                data.offer_bound[key] = bound
-                data.offer_flows[key] = flows
-                if supplier.min_order > 0:
-                    data.min_order[key] = supplier.min_order
-                period_flows.extend(flows)
-            if not period_flows:
-                continue
-            used = True
-            data.flows.extend(period_flows)
-            reachable = sum(
-                data.offer_bound[(supplier.id, o.product, period)]
-                for o in supplier.offers
-                if (supplier.id, o.product, period) in data.offer_bound
-            )
-            if supplier_cap is not None and supplier_cap < reachable:
-                data.supplier_capacity[(supplier.id, period)] = supplier_cap
-                data.supplier_flows[(supplier.id, period)] = period_flows
-        if used:
-            data.suppliers.append(supplier.id)
+        _add_supplier(data, ctx, supplier)
 
     for flow in data.flows:
         supplier_id, product_id, market_id, period = flow
@@ -336,9 +379,9 @@ def build_data(instance: Instance) -> ModelData:
                 cell = (product_id, market, period)
                 data.cells.append(cell)
                 demand = data.demand.get(cell, 0.0)
-                if product.shortage_penalty is not None and demand > 0:
+                if (product.shortage_penalty is not None or elastic) and demand > 0:
                     data.unmet_bound[cell] = demand
-                    data.shortage_penalty[cell] = product.shortage_penalty
+                    data.shortage_penalty[cell] = product.shortage_penalty or 0.0
                 later = (
                     future.get((product_id, market, data.periods[index + 1]), 0.0)
                     if (index + 1 < len(data.periods))

@@ -61,6 +61,10 @@ class InfeasibleError(SourcingError):
         super().__init__(message)
 
 
+class NoSolutionError(SourcingError):
+    """The solver stopped at a limit before it found any plan."""
+
+
 class CheckError(SourcingError):
     """A plan returned by the solver violates the instance: a bug, never user error."""
 

@@ -105,9 +105,16 @@ def contract_table(results: Results) -> Table:
 
 def binding_table(results: Results) -> Table:
     """Binding policies, one row per policy and product/market, with the periods it binds in."""
+    money = results.units["money"]
     table = _table("Binding policies (hold with equality at the optimum)")
+    table.caption = (
+        f"price per point: {money} saved by one percentage point more room in the policy "
+        "(or lost by one point less), with the contracts fixed; one value per period"
+    )
+    table.caption_justify = "left"
     for column in ("policy", "kind", "product", "market", "supplier", "periods", "limit"):
         table.add_column(column, justify="right" if column == "limit" else "left")
+    table.add_column("price per point", justify="right")
     frame = results.binding_policies.astype(object).fillna("")
     keys = ["policy", "kind", "product", "market", "supplier"]
     for key, rows in frame.groupby(keys, sort=False):
@@ -121,8 +128,43 @@ def binding_table(results: Results) -> Table:
             str(supplier),
             ", ".join(_blank(p) for p in rows["period"]),
             f"{limit:g} suppliers" if kind == "min_suppliers" else _percent(limit),
+            ", ".join(_price(p) for p in rows["price_per_point"]),
         )
     return table
+
+
+def _price(value: Any) -> str:
+    return "-" if value is None or value == "" else f"{float(value):,.3g}"
+
+
+def policy_cost_table(results: Results) -> Table:
+    """The total cost of having each policy: objective with it minus objective without it."""
+    money = results.units["money"]
+    table = _table(f"Cost of each policy ({money}; re-solved without it)")
+    for column in ("policy", "kind", "objective without", "cost of the policy"):
+        table.add_column(column, justify="left" if column in ("policy", "kind") else "right")
+    assert results.policy_costs is not None
+    for row in results.policy_costs.to_dict(orient="records"):
+        without, cost = row["objective_without"], row["cost"]
+        table.add_row(
+            str(row["policy"]),
+            str(row["kind"]),
+            "-" if without is None else _number(without),
+            "-" if cost is None else _number(cost),
+        )
+    return table
+
+
+def diagnosis_text(results: Results) -> Text:
+    """Why there is no plan, and what would restore one."""
+    diagnosis = results.diagnosis or {}
+    text = Text()
+    text.append("Why no plan exists\n", style="bold")
+    text.append(diagnosis.get("summary") or results.message)
+    for repair in diagnosis.get("repairs", []):
+        if repair.get("verified") is False:
+            text.append(f"\n(not confirmed by a re-solve: {repair['message']})", style="dim")
+    return text
 
 
 def _blank(value: Any) -> str:
@@ -162,6 +204,12 @@ def render(results: Results, console: Console, *, verbose: bool = False) -> None
         )
         if not results.shortages.empty:
             parts.append(shortage_table(results))
+        if results.policy_costs is not None:
+            parts.append(policy_cost_table(results))
+        if results.message:
+            parts.append(Text(results.message, style="yellow"))
+    elif results.status == "infeasible":
+        parts.append(diagnosis_text(results))
     elif results.message:
         parts.append(Text(results.message))
     if verbose:

@@ -14,8 +14,10 @@ from typing import Any
 import pandas as pd
 
 from sourcing.check import plan_costs, plan_stock
-from sourcing.data import ModelData, ShareRow
+from sourcing.data import ModelData
+from sourcing.errors import InfeasibleError, NoSolutionError
 from sourcing.plan import Plan
+from sourcing.prices import RowDuals, binding_rows
 from sourcing.schema import Instance, group_members
 
 COST_COMPONENTS = ("fixed", "purchase", "tariff", "transport", "holding", "shortage")
@@ -47,6 +49,7 @@ class Results:
     model_size: dict[str, int] = field(default_factory=dict)
     diagnosis: dict[str, Any] | None = None
     message: str = ""
+    policy_costs: pd.DataFrame | None = None
 
     @property
     def solve_time(self) -> float:
@@ -56,6 +59,14 @@ class Results:
     @property
     def has_plan(self) -> bool:
         return self.plan is not None
+
+    def raise_for_status(self) -> Results:
+        """Raise `InfeasibleError` (with the diagnosis) or `NoSolutionError` if there is no plan."""
+        if self.status == "infeasible":
+            raise InfeasibleError(self.message or "infeasible", self.diagnosis)
+        if self.status == "no_solution":
+            raise NoSolutionError(self.message or "no plan found within the limits")
+        return self
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON object of SPEC section 3, with extra keys (units, costs, stock, timings)."""
@@ -76,6 +87,8 @@ class Results:
             "timings": dict(self.timings),
             "model_size": dict(self.model_size),
             "diagnosis": self.diagnosis,
+            "policy_costs": None if self.policy_costs is None else _records(self.policy_costs),
+            "message": self.message,
         }
 
     def to_json(self) -> str:
@@ -96,6 +109,8 @@ class Results:
                 "binding_policies.csv": self.binding_policies,
                 "costs.csv": self.costs.rename_axis("component").reset_index(name="cost"),
             }
+            if self.policy_costs is not None:
+                tables["policy_costs.csv"] = self.policy_costs
             for name, table in tables.items():
                 table.to_csv(staging / name, index=False)
             (staging / "summary.json").write_text(self.to_json() + "\n", encoding="utf-8")
@@ -149,6 +164,7 @@ FLOW_COLUMNS = [
     "cost",
 ]
 SHARE_COLUMNS = ["group", "kind", "product", "market", "period", "quantity", "share"]
+POLICY_COST_COLUMNS = ["policy", "kind", "status_without", "objective_without", "cost"]
 BINDING_COLUMNS = [
     "policy",
     "kind",
@@ -158,6 +174,7 @@ BINDING_COLUMNS = [
     "supplier",
     "value",
     "limit",
+    "price_per_point",
 ]
 
 
@@ -202,8 +219,13 @@ def plan_results(
     bound: float | None,
     timings: dict[str, float],
     model_size: dict[str, int],
+    duals: RowDuals | None = None,
+    message: str = "",
 ) -> Results:
-    """Tidy tables describing `plan` (already checked against the instance)."""
+    """Tidy tables describing `plan` (already checked against the instance).
+
+    `duals` are the row duals of the LP with the contracts fixed; they price binding policies.
+    """
     instance = data.instance
     suppliers = {s.id: s for s in instance.suppliers}
     products = {p.id: p for p in instance.products}
@@ -275,9 +297,10 @@ def plan_results(
         stock=_frame(stock_rows, ["product", "market", "period", "quantity"]),
         shares=_frame(share_rows(instance, plan), SHARE_COLUMNS),
         costs=pd.Series({k: costs[k] for k in COST_COMPONENTS}, name="cost", dtype=float),
-        binding_policies=_frame(binding_rows(data, plan), BINDING_COLUMNS),
+        binding_policies=_frame(binding_rows(data, plan, duals or {}), BINDING_COLUMNS),
         timings=timings,
         model_size=model_size,
+        message=message,
     )
 
 
@@ -311,94 +334,6 @@ def share_rows(instance: Instance, plan: Plan) -> list[dict[str, Any]]:
                 }
             )
     return rows
-
-
-def _share_of(row: ShareRow, flows: dict) -> tuple[float, float]:
-    total = sum(flows.get(f, 0.0) for f in row.flows)
-    group = sum(flows.get(f, 0.0) for f in row.group_flows)
-    return group, total
-
-
-def binding_rows(data: ModelData, plan: Plan) -> list[dict[str, Any]]:
-    """Policies that hold with equality in the plan (where supply is positive)."""
-    flows = dict(plan.flows)
-    rows: list[dict[str, Any]] = []
-    for kind, share_rows_ in (("cap", data.caps), ("floor", data.floors)):
-        for row in share_rows_:
-            group, total = _share_of(row, flows)
-            if total <= SHARE_TOLERANCE:
-                continue
-            if abs(group - row.share * total) <= SHARE_TOLERANCE * max(1.0, total):
-                product, market, period = row.key
-                rows.append(
-                    {
-                        "policy": row.policy,
-                        "kind": kind,
-                        "product": product,
-                        "market": market,
-                        "period": period,
-                        "value": group / total,
-                        "limit": row.share,
-                    }
-                )
-    share = data.max_supplier_share
-    if share is not None and share < 1:
-        totals: dict[tuple[str, str, Any], float] = {}
-        for (_, p, mk, t), q in flows.items():
-            totals[(p, mk, t)] = totals.get((p, mk, t), 0.0) + q
-        for (s, p, mk, t), q in flows.items():
-            total = totals[(p, mk, t)]
-            if total > SHARE_TOLERANCE and abs(q - share * total) <= SHARE_TOLERANCE * total:
-                rows.append(
-                    {
-                        "policy": "max_supplier_share",
-                        "kind": "supplier_share",
-                        "product": p,
-                        "market": mk,
-                        "period": t,
-                        "value": q / total,
-                        "limit": share,
-                        "supplier": s,
-                    }
-                )
-    if data.min_suppliers is not None:
-        for product, count in counted_suppliers(data, plan).items():
-            if count == data.min_suppliers:
-                rows.append(
-                    {
-                        "policy": "min_suppliers",
-                        "kind": "min_suppliers",
-                        "product": product,
-                        "market": None,
-                        "period": None,
-                        "value": float(count),
-                        "limit": float(data.min_suppliers),
-                    }
-                )
-    return rows
-
-
-def counted_suppliers(data: ModelData, plan: Plan) -> dict[str, int]:
-    """How many contracted suppliers deliver at least `min_supplier_share` of each product."""
-    delivered: dict[tuple[str, str], float] = {}
-    for (s, p, _, _), q in plan.flows.items():
-        delivered[(p, s)] = delivered.get((p, s), 0.0) + q
-    counts: dict[str, int] = {}
-    for product, demand in data.product_demand.items():
-        if demand <= 0:
-            continue
-        total = sum(q for (p, _), q in delivered.items() if p == product)
-        threshold = data.min_supplier_share * total - SHARE_TOLERANCE * max(1.0, total)
-        counts[product] = sum(
-            1
-            for (p, s), q in delivered.items()
-            if p == product and s in plan.contracts and q >= threshold
-        )
-        if data.min_supplier_share == 0:
-            counts[product] = sum(
-                1 for (p, s) in data.product_supplier_flows if p == product and s in plan.contracts
-            )
-    return counts
 
 
 __all__ = ["Results", "empty_results", "plan_results"]

@@ -13,6 +13,7 @@ import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import highspy
 import numpy as np
@@ -49,6 +50,7 @@ class HandedOver:
 
     highs: highspy.Highs
     columns: list[pyo.Var]
+    rows: list[Any]
     offset: float
     num_rows: int
     num_integer: int
@@ -69,7 +71,7 @@ class SolverOutcome:
     values: np.ndarray | None
     seconds: float
     message: str = ""
-    extra: dict[str, float] = field(default_factory=dict)
+    row_duals: np.ndarray | None = None
 
 
 def handover(model: pyo.ConcreteModel) -> HandedOver:
@@ -115,6 +117,7 @@ def handover(model: pyo.ConcreteModel) -> HandedOver:
     return HandedOver(
         highs=highs,
         columns=columns,
+        rows=[row.constraint for row in repn.rows],
         offset=offset,
         num_rows=len(rhs),
         num_integer=int(integer.sum()),
@@ -143,30 +146,51 @@ def _stdout_to(target: str | int) -> Iterator[None]:
 
 
 def run(handed: HandedOver, options: SolveOptions) -> SolverOutcome:
-    """Solve with HiGHS under `options`; return a solution only when HiGHS reports one."""
+    """Solve with HiGHS under `options`; return a solution only when HiGHS reports one.
+
+    Ctrl-C (KeyboardInterrupt) stops the search cleanly: the best plan found so far comes back
+    with status "feasible", or "no_solution" if there is none yet.
+    """
     highs = handed.highs
     highs.setOptionValue("output_flag", options.verbose)
     highs.setOptionValue("mip_rel_gap", options.mip_gap)
     highs.setOptionValue("random_seed", options.seed)
-    if options.time_limit is not None:
-        highs.setOptionValue("time_limit", float(options.time_limit))
+    highs.setOptionValue(
+        "time_limit", float(options.time_limit) if options.time_limit is not None else np.inf
+    )
     if options.threads is not None:
         highs.setOptionValue("threads", options.threads)
     started = time.perf_counter()
     with _stdout_to(2 if options.verbose else os.devnull):
-        highs.run()
-        outcome = _outcome(handed, time.perf_counter() - started)
-        if outcome.values is not None and handed.num_integer:
+        interrupted = _run_interruptible(highs)
+        outcome = _outcome(handed, time.perf_counter() - started, options, interrupted)
+        if outcome.values is not None:
             outcome = _polish(handed, outcome)
     return replace(outcome, seconds=time.perf_counter() - started)
 
 
+def _run_interruptible(highs: highspy.Highs) -> bool:
+    """Run HiGHS in its own thread; on Ctrl-C ask it to stop and wait. True if interrupted."""
+    highs.HandleUserInterrupt = True
+    interrupted = False
+    highs.startSolve()
+    while True:
+        try:
+            done, _ = highs.wait(0.1)
+            if done:
+                return interrupted
+        except KeyboardInterrupt:
+            interrupted = True
+            highs.cancelSolve()
+
+
 def _polish(handed: HandedOver, outcome: SolverOutcome) -> SolverOutcome:
-    """Fix the integer decisions and re-solve the LP with tight tolerances.
+    """Fix the integer decisions, re-solve the LP with tight tolerances, and read its duals.
 
     HiGHS accepts MIP solutions that miss a row by up to its feasibility tolerance (1e-6), so a
     minimum order of 30 may come back as 29.999999; the LP over the same contracts returns the
-    exact vertex. The MIP's status, bound and gap are kept; if the LP fails, the MIP values are.
+    exact vertex, and its row duals price the policies. The MIP's status, bound and gap are
+    kept; if the LP fails, the MIP values are (without duals).
     """
     assert outcome.values is not None
     highs = handed.highs
@@ -176,32 +200,54 @@ def _polish(handed: HandedOver, outcome: SolverOutcome) -> SolverOutcome:
     highs.changeColsIntegrality(count, columns, np.zeros(count, dtype=np.uint8))
     highs.changeColsBounds(count, columns, fixed, fixed)
     highs.setOptionValue("primal_feasibility_tolerance", 1e-9)
+    highs.setOptionValue("time_limit", np.inf)
     try:
         highs.run()
         if highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
             return outcome
-        values = np.asarray(highs.getSolution().col_value, dtype=float)
+        solution = highs.getSolution()
+        values = np.asarray(solution.col_value, dtype=float)
+        duals = np.asarray(solution.row_dual, dtype=float)
         objective = float(highs.getInfo().objective_function_value)
     finally:
         highs.setOptionValue("primal_feasibility_tolerance", 1e-7)
         highs.changeColsBounds(count, columns, handed.lower[columns], handed.upper[columns])
         highs.changeColsIntegrality(count, columns, np.ones(count, dtype=np.uint8))
-    return replace(outcome, values=values, objective=min(objective, outcome.objective or objective))
+    return replace(outcome, values=values, objective=objective, row_duals=duals)
 
 
-def _outcome(handed: HandedOver, seconds: float) -> SolverOutcome:
+def _limit_message(
+    status: highspy.HighsModelStatus, options: SolveOptions, interrupted: bool
+) -> str:
+    """Which limit stopped the search, in the user's terms."""
+    ms = highspy.HighsModelStatus
+    if interrupted or status == ms.kInterrupt:
+        return "interrupted (Ctrl-C)"
+    if status == ms.kTimeLimit:
+        return f"time limit of {options.time_limit:g} s reached"
+    if status in (ms.kIterationLimit, ms.kSolutionLimit):
+        return "iteration or solution limit reached"
+    return ""
+
+
+def _outcome(
+    handed: HandedOver, seconds: float, options: SolveOptions, interrupted: bool
+) -> SolverOutcome:
     highs = handed.highs
     status = highs.getModelStatus()
     info = highs.getInfo()
     ms = highspy.HighsModelStatus
     has_solution = info.primal_solution_status == 2  # kSolutionStatusFeasible
-    text = highs.modelStatusToString(status)
+    limit = _limit_message(status, options, interrupted)
     if status in (ms.kInfeasible, ms.kUnboundedOrInfeasible, ms.kUnbounded):
-        return SolverOutcome("infeasible", None, None, None, None, seconds, text)
+        return SolverOutcome("infeasible", None, None, None, None, seconds)
     if status == ms.kModelEmpty:
         return SolverOutcome("optimal", handed.offset, handed.offset, 0.0, np.zeros(0), seconds)
     if not has_solution:
-        return SolverOutcome("no_solution", None, None, None, None, seconds, text)
+        reason = limit or highs.modelStatusToString(status)
+        return SolverOutcome(
+            "no_solution", None, None, None, None, seconds, f"no plan found: {reason}"
+        )
     values = np.asarray(highs.getSolution().col_value, dtype=float)
     objective = float(info.objective_function_value)
     if handed.num_integer:
@@ -209,7 +255,8 @@ def _outcome(handed: HandedOver, seconds: float) -> SolverOutcome:
         gap = float(info.mip_gap)
     else:
         bound, gap = objective, 0.0
-    state = "optimal" if status == ms.kOptimal else "feasible"
+    state = "optimal" if status == ms.kOptimal and not interrupted else "feasible"
     if state == "optimal" and not np.isfinite(gap):
         gap = 0.0
-    return SolverOutcome(state, objective, bound, gap, values, seconds, text)
+    message = f"stopped early: {limit}" if state == "feasible" and limit else ""
+    return SolverOutcome(state, objective, bound, gap, values, seconds, message)

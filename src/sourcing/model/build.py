@@ -6,7 +6,12 @@ import pyomo.environ as pyo
 
 from sourcing.data import ModelData
 from sourcing.model.balance import add_demand_balance
-from sourcing.model.capacity import add_min_order, add_offer_capacity, add_supplier_capacity
+from sourcing.model.capacity import (
+    add_min_order,
+    add_offer_capacity,
+    add_offer_limit,
+    add_supplier_capacity,
+)
 from sourcing.model.objective import add_total_cost
 from sourcing.model.policies import (
     add_group_share_max,
@@ -23,6 +28,7 @@ def build_model(data: ModelData) -> pyo.ConcreteModel:
     add_variables(m, data)
     add_demand_balance(m, data)
     add_offer_capacity(m, data)
+    add_offer_limit(m, data)
     add_min_order(m, data)
     add_supplier_capacity(m, data)
     add_group_share_max(m, data)

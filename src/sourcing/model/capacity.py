@@ -28,6 +28,23 @@ def add_offer_capacity(m: pyo.ConcreteModel, data: ModelData) -> None:
     m.offer_capacity = pyo.Constraint(m.offers, rule=rule)
 
 
+def add_offer_limit(m: pyo.ConcreteModel, data: ModelData) -> None:
+    """Offer capacity as a row of its own (only in the elastic model of the diagnosis).
+
+    sum_m flow[s,p,m,t] <= offer_capacity[s,p,t]
+    """
+    if not data.offer_limit:
+        return
+    m.limited_offers = pyo.Set(initialize=list(data.offer_limit), dimen=3, ordered=True)
+
+    def rule(_: pyo.ConcreteModel, s: str, p: str, t: Period) -> object:
+        key = (s, p, t)
+        delivered = pyo.quicksum(m.flow[f] for f in data.offer_flows[key])
+        return delivered <= data.offer_limit[key]
+
+    m.offer_limit = pyo.Constraint(m.limited_offers, rule=rule)
+
+
 def add_min_order(m: pyo.ConcreteModel, data: ModelData) -> None:
     """Minimum order (semi-continuous delivery) and its link to the contract.
 

@@ -77,14 +77,13 @@ def add_min_suppliers(m: pyo.ConcreteModel, data: ModelData) -> None:
     products = [p for p, d in data.product_demand.items() if d > 0]
     pairs = [(s, p) for (p, s) in data.product_supplier_flows if p in products]
     m.count_pairs = pyo.Set(initialize=pairs, dimen=2, ordered=True)
-    m.count_products = pyo.Set(initialize=products, ordered=True)
     m.counts = pyo.Var(m.count_pairs, domain=pyo.Binary)
     share = data.min_supplier_share
     by_product: dict[str, list[str]] = {p: [] for p in products}
     for s, p in pairs:
         by_product[p].append(s)
     short = {p: len(found) for p, found in by_product.items() if len(found) < k}
-    if short:
+    if short and not data.elastic:  # the diagnosis relaxes k instead
         detail = ", ".join(f"{p!r} has {n}" for p, n in short.items())
         raise InfeasibleError(
             f"min_suppliers asks for {k} suppliers per product, but only so many may deliver "
@@ -105,6 +104,8 @@ def add_min_suppliers(m: pyo.ConcreteModel, data: ModelData) -> None:
     )
     if share > 0:
         m.count_share = pyo.Constraint(m.count_pairs, rule=counted_share)
+    # Without `short`, every product has a candidate; the elastic model skips those without.
+    m.count_products = pyo.Set(initialize=[p for p in products if by_product[p]], ordered=True)
     m.min_suppliers = pyo.Constraint(
         m.count_products,
         rule=lambda _, p: pyo.quicksum(m.counts[s, p] for s in by_product[p]) >= k,
