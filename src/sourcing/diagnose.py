@@ -266,9 +266,12 @@ class _Elastic:
     def _new_column(
         self, element: Element, rows: dict[int, float], weight: float, where: tuple[Any, ...]
     ) -> None:
+        """A slack column that loosens each row by `rows[i]` per unit, whichever its sense."""
         index = self.highs.getNumCol()
         indices = np.array(list(rows), dtype=np.int32)
-        values = np.array(list(rows.values()), dtype=float)
+        # A row with an upper bound (kind 1) is loosened by subtracting, else by adding.
+        signs = np.where(self.handed.row_kinds[indices] == 1, -1.0, 1.0)
+        values = signs * np.array(list(rows.values()), dtype=float)
         self.highs.addCol(weight, 0.0, highspy.kHighsInf, len(indices), indices, values)
         element.columns.append(index)
         element.where.append(where)
@@ -286,30 +289,30 @@ class _Elastic:
         product_demand = {p: max(d, 1.0) for p, d in data.product_demand.items()}
 
         share_policies = (
-            ("group_share_max", "cap", data.caps, -1.0),
-            ("group_share_min", "floor", data.floors, 1.0),
+            ("group_share_max", "cap", data.caps),
+            ("group_share_min", "floor", data.floors),
         )
-        for family, kind, share_rows, sign in share_policies:
+        for family, kind, share_rows in share_policies:
             by_policy: dict[str, dict[int, float]] = defaultdict(dict)
             for row in share_rows:
                 covered = self._covered_demand(row.flows)
                 if covered > 0:
-                    by_policy[row.policy][rows[family][(row.policy, *row.key)]] = sign * covered
+                    by_policy[row.policy][rows[family][(row.policy, *row.key)]] = covered
             for policy, entries in by_policy.items():
                 self._new_column(self._element((kind, policy), kind), entries, 1.0, ())
         if "supplier_share_max" in rows:
             entries = {
-                i: -self._covered_demand(data.cell_flows[(p, mk, t)])
+                i: self._covered_demand(data.cell_flows[(p, mk, t)])
                 for (s, p, mk, t), i in rows["supplier_share_max"].items()
             }
             element = self._element(("max_supplier_share",), "max_supplier_share")
             self._new_column(element, entries, 1.0, ())
         for (s, t), i in rows.get("supplier_capacity", {}).items():
             element = self._element(("capacity", s), "capacity")
-            self._new_column(element, {i: -1.0}, 1.0 / total_demand, (t,))
+            self._new_column(element, {i: 1.0}, 1.0 / total_demand, (t,))
         for (s, p, t), i in rows.get("offer_limit", {}).items():
             element = self._element(("offer_capacity", s, p), "offer_capacity")
-            self._new_column(element, {i: -1.0}, 1.0 / product_demand[p], (t,))
+            self._new_column(element, {i: 1.0}, 1.0 / product_demand[p], (t,))
         for (s, p, t), i in rows.get("min_order", {}).items():
             element = self._element(("min_order", s), "min_order")
             self._new_column(element, {i: 1.0}, 1.0 / product_demand[p], (p, t))
@@ -400,7 +403,7 @@ class _Elastic:
         found = []
         for element in candidates:
             values = self._solve([element])
-            if values is not None:
+            if values is not None and any(values[c] > ZERO for c in element.columns):
                 found.append(self._describe(element, values))
         return found
 
@@ -418,6 +421,11 @@ def _round(value: float) -> float:
     return round(value, 6)
 
 
+def _fmt(value: float) -> str:
+    """A quantity or share as text, to 6 decimals without trailing zeros."""
+    return f"{round(value, 6):.12g}"
+
+
 def _cap_report(inst: Instance, e: Element, amounts: list) -> dict[str, Any]:
     policy = next(c for c in inst.policies.caps if c.id == e.name)
     delta = max(v for _, v in amounts)
@@ -428,7 +436,7 @@ def _cap_report(inst: Instance, e: Element, amounts: list) -> dict[str, Any]:
         "parameter": "max_share",
         "current": policy.max_share,
         "required": new,
-        "message": f"raise {policy.id} max_share from {policy.max_share:g} to {new:g}",
+        "message": f"raise {policy.id} max_share from {_fmt(policy.max_share)} to {_fmt(new)}",
     }
 
 
@@ -442,7 +450,7 @@ def _floor_report(inst: Instance, e: Element, amounts: list) -> dict[str, Any]:
         "parameter": "min_share",
         "current": policy.min_share,
         "required": new,
-        "message": f"lower {policy.id} min_share from {policy.min_share:g} to {new:g}",
+        "message": f"lower {policy.id} min_share from {_fmt(policy.min_share)} to {_fmt(new)}",
     }
 
 
@@ -455,19 +463,28 @@ def _supplier_share_report(inst: Instance, e: Element, amounts: list) -> dict[st
         "parameter": "max_supplier_share",
         "current": current,
         "required": new,
-        "message": f"raise max_supplier_share from {current:g} to {new:g}",
+        "message": f"raise max_supplier_share from {_fmt(current)} to {_fmt(new)}",
     }
+
+
+def _capacity_changes(
+    capacity: float | dict[str, float] | None, amounts: list
+) -> tuple[list[dict[str, Any]], str]:
+    """Per-period capacity increases, as data and as text."""
+    changes = []
+    for (period,), extra in amounts:
+        current = lookup(capacity, period) or 0.0
+        changes.append({"period": period, "current": current, "required": _round(current + extra)})
+    text = ", ".join(
+        f"from {_fmt(c['current'])} to {_fmt(c['required'])} in period {c['period']}"
+        for c in changes
+    )
+    return changes, text
 
 
 def _capacity_report(inst: Instance, e: Element, amounts: list) -> dict[str, Any]:
     supplier = next(s for s in inst.suppliers if s.id == e.name)
-    changes = []
-    for (period,), extra in amounts:
-        current = lookup(supplier.capacity, period) or 0.0
-        changes.append({"period": period, "current": current, "required": _round(current + extra)})
-    text = ", ".join(
-        f"from {c['current']:g} to {c['required']:g} in period {c['period']}" for c in changes
-    )
+    changes, text = _capacity_changes(supplier.capacity, amounts)
     return {
         "element": supplier.id,
         "kind": "capacity",
@@ -481,13 +498,7 @@ def _offer_capacity_report(inst: Instance, e: Element, amounts: list) -> dict[st
     _, supplier_id, product = e.key
     supplier = next(s for s in inst.suppliers if s.id == supplier_id)
     offer = next(o for o in supplier.offers if o.product == product)
-    changes = []
-    for (period,), extra in amounts:
-        current = lookup(offer.capacity, period) or 0.0
-        changes.append({"period": period, "current": current, "required": _round(current + extra)})
-    text = ", ".join(
-        f"from {c['current']:g} to {c['required']:g} in period {c['period']}" for c in changes
-    )
+    changes, text = _capacity_changes(offer.capacity, amounts)
     return {
         "element": f"{supplier_id}/{product}",
         "kind": "offer_capacity",
@@ -508,7 +519,7 @@ def _min_order_report(inst: Instance, e: Element, amounts: list) -> dict[str, An
         "parameter": "min_order",
         "current": supplier.min_order,
         "required": new,
-        "message": f"lower {supplier.id} min_order from {supplier.min_order:g} to {new:g}",
+        "message": f"lower {supplier.id} min_order from {_fmt(supplier.min_order)} to {_fmt(new)}",
     }
 
 
@@ -530,7 +541,7 @@ def _min_suppliers_report(inst: Instance, e: Element, amounts: list) -> dict[str
 def _demand_report(inst: Instance, e: Element, amounts: list) -> dict[str, Any]:
     _, product, market = e.key
     changes = [{"period": where[0], "unmet": _round(v)} for where, v in amounts]
-    text = ", ".join(f"{c['unmet']:g} in period {c['period']}" for c in changes)
+    text = ", ".join(f"{_fmt(c['unmet'])} in period {c['period']}" for c in changes)
     return {
         "element": f"demand:{product}/{market}",
         "kind": "demand",

@@ -51,6 +51,7 @@ class HandedOver:
     highs: highspy.Highs
     columns: list[pyo.Var]
     rows: list[Any]
+    row_kinds: np.ndarray
     offset: float
     num_rows: int
     num_integer: int
@@ -118,6 +119,7 @@ def handover(model: pyo.ConcreteModel) -> HandedOver:
         highs=highs,
         columns=columns,
         rows=[row.constraint for row in repn.rows],
+        row_kinds=kinds,
         offset=offset,
         num_rows=len(rhs),
         num_integer=int(integer.sum()),
