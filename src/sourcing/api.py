@@ -22,7 +22,7 @@ from sourcing.schema import Instance
 from sourcing.solve import HandedOver, SolveOptions, SolverOutcome, handover, run
 
 ZERO = 1e-7
-DECIMALS = 6
+DECIMALS = 9
 
 
 def solve(

@@ -296,8 +296,11 @@ class _Elastic:
             by_policy: dict[str, dict[int, float]] = defaultdict(dict)
             for row in share_rows:
                 covered = self._covered_demand(row.flows)
-                if covered > 0:
-                    by_policy[row.policy][rows[family][(row.policy, *row.key)]] = covered
+                # A row whose coefficients all vanish (a 100 % floor on a cell only the group
+                # serves) holds trivially and never reached the solver.
+                index = rows[family].get((row.policy, *row.key))
+                if covered > 0 and index is not None:
+                    by_policy[row.policy][index] = covered
             for policy, entries in by_policy.items():
                 self._new_column(self._element((kind, policy), kind), entries, 1.0, ())
         if "supplier_share_max" in rows:

@@ -33,7 +33,13 @@ class _StrictLoader(yaml.SafeLoader):
         seen: set[Any] = set()
         for key_node, _ in node.value:
             key = self.construct_object(key_node, deep=deep)
-            if key in seen:
+            try:
+                repeated = key in seen
+            except TypeError:  # a list or a map used as a key
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"a key must be a plain value, not {key!r}", key_node.start_mark
+                ) from None
+            if repeated:
                 raise yaml.constructor.ConstructorError(
                     None, None, f"duplicate key {key!r}", key_node.start_mark
                 )
@@ -84,6 +90,8 @@ def read_data(path: str | Path) -> Any:
         ) from None
     except tomllib.TOMLDecodeError as exc:
         raise _file_problem(path, f"TOML syntax error: {_toml_message(exc)}") from None
+    except RecursionError:
+        raise _file_problem(path, "nested too deeply to be an instance file") from None
 
 
 def _toml_message(exc: tomllib.TOMLDecodeError) -> str:

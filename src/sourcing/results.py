@@ -95,7 +95,13 @@ class Results:
         return json.dumps(self.to_dict(), indent=2)
 
     def to_dir(self, directory: str | Path) -> Path:
-        """Write CSV tables and summary.json into `directory`, all or nothing."""
+        """Write CSV tables and summary.json into `directory`, all or nothing.
+
+        Everything is written into a hidden staging folder beside `directory`, which then takes
+        its place by renaming; other files already in `directory` are carried over. A process
+        killed part-way leaves the old folder (or none) in place, never a mix; it may leave the
+        hidden staging folder behind.
+        """
         target = Path(directory)
         target.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
@@ -119,11 +125,29 @@ class Results:
                 return target
             if not target.is_dir():
                 raise NotADirectoryError(f"{target} exists and is not a directory")
-            for item in staging.iterdir():
-                os.replace(item, target / item.name)
+            _carry_over(target, staging)
+            retired = Path(tempfile.mkdtemp(prefix=f".{target.name}.old.", dir=target.parent))
+            os.replace(target, retired)
+            os.replace(staging, target)
+            shutil.rmtree(retired, ignore_errors=True)
             return target
         finally:
             shutil.rmtree(staging, ignore_errors=True)
+
+
+def _carry_over(source: Path, staging: Path) -> None:
+    """Link (or copy) into `staging` what `source` holds besides the files being replaced."""
+    for item in source.iterdir():
+        destination = staging / item.name
+        if destination.exists():
+            continue
+        if item.is_dir():
+            shutil.copytree(item, destination, symlinks=True)
+            continue
+        try:
+            os.link(item, destination)
+        except OSError:
+            shutil.copy2(item, destination)
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:

@@ -27,20 +27,13 @@ def add_demand_balance(m: pyo.ConcreteModel, data: ModelData) -> None:
             terms.append(m.stock[product, market, previous])
         demand = data.demand.get(cell, 0.0)
         if not terms:
-            if demand > 0:
+            if demand > 0:  # the diagnosis explains it in the instance's terms
                 raise InfeasibleError(
                     f"demand of {demand:g} for {product!r} in market {market!r}, period "
-                    f"{period!r} cannot be served: no supplier may deliver it then (after "
-                    "bans and capacities) and the product has no shortage_penalty",
-                    {
-                        "structural": [
-                            {
-                                "element": f"demand {product}/{market}/{period}",
-                                "reason": "no eligible supplier",
-                            }
-                        ]
-                    },
+                    f"{period!r} cannot be served"
                 )
+            if cell in data.stock_bound:  # nothing comes in, so nothing can be held
+                m.stock[cell].fix(0)
             continue
         outgoing = m.stock[cell] if cell in data.stock_bound else 0
         rows[cell] = (pyo.quicksum(terms) - outgoing, demand)
