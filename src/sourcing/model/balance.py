@@ -17,14 +17,16 @@ def add_demand_balance(m: pyo.ConcreteModel, data: ModelData) -> None:
     so a product without holding cost is delivered exactly when it is needed.
     """
     rows: dict = {}
-    for cell in data.cells:
+    empty: set = set()  # stock cells that nothing can enter: held at zero
+    for cell in data.cells:  # in period order within each product and market
         product, market, period = cell
         previous = data.previous(period)
         terms = [m.flow[f] for f in data.cell_flows.get(cell, [])]
         if cell in data.unmet_bound:
             terms.append(m.unmet[cell])
-        if previous is not None and (product, market, previous) in data.stock_bound:
-            terms.append(m.stock[product, market, previous])
+        carried = (product, market, previous)
+        if previous is not None and carried in data.stock_bound and carried not in empty:
+            terms.append(m.stock[carried])
         demand = data.demand.get(cell, 0.0)
         if not terms:
             if demand > 0:  # the diagnosis explains it in the instance's terms
@@ -34,6 +36,7 @@ def add_demand_balance(m: pyo.ConcreteModel, data: ModelData) -> None:
                 )
             if cell in data.stock_bound:  # nothing comes in, so nothing can be held
                 m.stock[cell].fix(0)
+                empty.add(cell)
             continue
         outgoing = m.stock[cell] if cell in data.stock_bound else 0
         rows[cell] = (pyo.quicksum(terms) - outgoing, demand)
