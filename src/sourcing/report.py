@@ -133,6 +133,24 @@ def binding_table(results: Results) -> Table:
     return table
 
 
+def price_lines(results: Results, most: int = 3) -> Text:
+    """The binding rows with the highest marginal price, in a sentence each."""
+    money = results.units["money"]
+    frame = results.binding_policies.dropna(subset=["price_per_point"])
+    frame = frame[frame["price_per_point"] > 0].sort_values("price_per_point", ascending=False)
+    text = Text()
+    for row in frame.head(most).itertuples(index=False):
+        where = "/".join(
+            str(v) for v in (row.product, row.market, row.period) if v not in (None, "*")
+        )
+        who = f" ({row.supplier})" if isinstance(row.supplier, str) and row.supplier else ""
+        text.append(
+            f"{row.policy}{who} binds in {where}: each extra point of share is worth "
+            f"{row.price_per_point:,.3g} {money}\n"
+        )
+    return text
+
+
 def _price(value: Any) -> str:
     return "-" if value is None or value == "" else f"{float(value):,.3g}"
 
@@ -197,11 +215,10 @@ def render(results: Results, console: Console, *, verbose: bool = False) -> None
     parts: list[Any] = [summary_text(results)]
     if results.has_plan:
         parts += [cost_table(results), share_table(results), contract_table(results)]
-        parts.append(
-            binding_table(results)
-            if not results.binding_policies.empty
-            else Text("No policy binds at the optimum.", style="dim")
-        )
+        if results.binding_policies.empty:
+            parts.append(Text("No policy binds at the optimum.", style="dim"))
+        else:
+            parts += [binding_table(results), price_lines(results)]
         if not results.shortages.empty:
             parts.append(shortage_table(results))
         if results.policy_costs is not None:

@@ -31,7 +31,20 @@ def _not_boolean(value: Any) -> Any:
 
 NonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False), BeforeValidator(_not_boolean)]
 Share = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False), BeforeValidator(_not_boolean)]
-Period = int | str
+
+
+def _period(value: Any) -> int | str:
+    """A period label: a whole number or a non-empty text (one error message, not two)."""
+    if isinstance(value, bool):
+        raise ValueError(f"expected a period label (a whole number or text), got {value!r}")
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, int) or (isinstance(value, str) and value):
+        return value
+    raise ValueError(f"expected a period label (a whole number or text), got {value!r}")
+
+
+Period = Annotated[int | str, BeforeValidator(_period)]
 Id = Annotated[str, Field(min_length=1)]
 
 DEFAULT_MARKET = "default"
