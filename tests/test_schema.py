@@ -465,15 +465,17 @@ SINGLE_PROBLEMS = [
     ),
     # scenarios and risk
     (
-        "scenarios-not-supported",
+        "scenarios-need-penalties",
         _set(["scenarios"], [{"id": "embargo", "probability": 0.1, "capacity_factor": {"CN": 0}}]),
-        "scenarios: disruption scenarios are not supported yet",
+        "products[1].shortage_penalty: required when the instance has disruption scenarios: "
+        "demand may go unmet in a disruption, at this penalty",
     ),
     (
-        "risk-not-supported",
-        _set(["risk"], {"weight": 0.5}),
-        "risk: risk measures are not supported yet",
+        "cvar-level-one",
+        _set(["risk"], {"cvar_level": 1, "weight": 0.5}),
+        "risk.cvar_level: Input should be less than 1",
     ),
+
 ]
 
 
@@ -503,6 +505,12 @@ def test_problem_in_a_json_file_names_that_file(tmp_path: Path) -> None:
     ]
 
 
+def test_scenario_may_not_be_named_nominal(tmp_path: Path) -> None:
+    path = tmp_path / "inst.yaml"
+    problems = run(tmp_path, _set(["scenarios"], [{"id": "nominal", "probability": 0.1}]))
+    assert problems[0] == f"{path}: scenarios[0].id: 'nominal' names the undisrupted scenario"
+
+
 def test_scenario_probabilities_above_one(tmp_path: Path) -> None:
     scenarios = [
         {"id": "a", "probability": 0.7},
@@ -511,7 +519,8 @@ def test_scenario_probabilities_above_one(tmp_path: Path) -> None:
     path = tmp_path / "inst.yaml"
     assert run(tmp_path, _set(["scenarios"], scenarios)) == [
         f"{path}: scenarios: probabilities add up to 1.3, above 1",
-        f"{path}: scenarios: disruption scenarios are not supported yet",
+        f"{path}: products[1].shortage_penalty: required when the instance has disruption "
+        "scenarios: demand may go unmet in a disruption, at this penalty",
     ]
 
 

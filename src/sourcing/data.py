@@ -55,6 +55,7 @@ class ModelData:
     instance: Instance
     periods: list[Period]
     elastic: bool = False
+    factor: dict[str, float] = field(default_factory=dict)
     demand: dict[Cell, float] = field(default_factory=dict)
     flows: list[Flow] = field(default_factory=list)
     flow_bound: dict[Flow, float] = field(default_factory=dict)
@@ -265,6 +266,26 @@ def _bound(*values: float | None) -> float:
     return min(v for v in values if v is not None)
 
 
+def supplier_factors(instance: Instance, capacity_factor: dict[str, float]) -> dict[str, float]:
+    """Capacity multiplier of each supplier: the factors of all keys that match it multiply."""
+    members = group_members(instance)
+    factors = {}
+    for supplier in instance.suppliers:
+        factor = 1.0
+        for key, value in capacity_factor.items():
+            if supplier.id in members.get(key, ()):
+                factor *= value
+        factors[supplier.id] = factor
+    return factors
+
+
+def _scaled(capacity: float | None, factor: float) -> float | None:
+    """A capacity times a factor; unlimited stays unlimited unless the factor is zero."""
+    if capacity is None:
+        return None if factor > 0 else 0.0
+    return capacity * factor
+
+
 def _add_offer(
     data: ModelData,
     ctx: _Context,
@@ -275,7 +296,7 @@ def _add_offer(
 ) -> list[Flow]:
     """The flows of one offer in one period (empty if it cannot deliver anything)."""
     cost = lookup(offer.unit_cost, period)
-    offer_cap = lookup(offer.capacity, period)
+    offer_cap = _scaled(lookup(offer.capacity, period), data.factor.get(supplier.id, 1.0))
     if cost is None or (not data.elastic and offer_cap is not None and offer_cap <= 0):
         return []
     if data.elastic:  # capacities become rows that may be relaxed, not bounds
@@ -321,7 +342,7 @@ def _add_supplier(data: ModelData, ctx: _Context, supplier: Supplier) -> None:
     data.fixed_cost[supplier.id] = supplier.fixed_cost
     used = False
     for period in data.periods:
-        supplier_cap = lookup(supplier.capacity, period)
+        supplier_cap = _scaled(lookup(supplier.capacity, period), data.factor.get(supplier.id, 1))
         if supplier_cap is not None and supplier_cap <= 0 and not data.elastic:
             continue
         period_flows: list[Flow] = []
@@ -343,14 +364,32 @@ def _add_supplier(data: ModelData, ctx: _Context, supplier: Supplier) -> None:
         data.suppliers.append(supplier.id)
 
 
-def build_data(instance: Instance, *, elastic: bool = False) -> ModelData:
+def build_data(
+    instance: Instance,
+    *,
+    elastic: bool = False,
+    capacity_factor: dict[str, float] | None = None,
+    recourse: bool = False,
+    suppliers: frozenset[str] | None = None,
+) -> ModelData:
     """Derive the sparse index sets and parameter tables of `instance`.
 
     With `elastic`, the tables serve the infeasibility diagnosis: capacities are kept as rows
     (not folded into bounds), banned flows are built and marked in `banned`, and every demand
     cell may go unmet, so that each of these can be relaxed and priced.
+
+    With `recourse`, they describe a disruption: capacities are multiplied by
+    `capacity_factor` (keys: region, bloc or supplier ids), every demand may go unmet (at the
+    product's penalty), and caps, floors and diversity rules are left out (they bind the
+    nominal plan only). `suppliers` limits the tables to those suppliers (e.g. a plan's
+    contracts).
     """
-    data = ModelData(instance=instance, periods=list(instance.periods), elastic=elastic)
+    data = ModelData(
+        instance=instance,
+        periods=list(instance.periods),
+        elastic=elastic,
+        factor=supplier_factors(instance, capacity_factor or {}),
+    )
     members = group_members(instance)
     products = {p.id: p for p in instance.products}
     market_ids = [m.id for m in instance.markets]
@@ -364,7 +403,8 @@ def build_data(instance: Instance, *, elastic: bool = False) -> ModelData:
         bans=[(ban, members[ban.group]) for ban in instance.policies.bans],
     )
     for supplier in instance.suppliers:
-        _add_supplier(data, ctx, supplier)
+        if suppliers is None or supplier.id in suppliers:
+            _add_supplier(data, ctx, supplier)
 
     for flow in data.flows:
         supplier_id, product_id, market_id, period = flow
@@ -379,7 +419,7 @@ def build_data(instance: Instance, *, elastic: bool = False) -> ModelData:
                 cell = (product_id, market, period)
                 data.cells.append(cell)
                 demand = data.demand.get(cell, 0.0)
-                if (product.shortage_penalty is not None or elastic) and demand > 0:
+                if (product.shortage_penalty is not None or elastic or recourse) and demand > 0:
                     data.unmet_bound[cell] = demand
                     data.shortage_penalty[cell] = product.shortage_penalty or 0.0
                 later = (
@@ -394,6 +434,8 @@ def build_data(instance: Instance, *, elastic: bool = False) -> ModelData:
             q for (p, _, _), q in data.demand.items() if p == product_id
         )
 
+    if recourse:
+        return data
     policies = instance.policies
     data.caps = [
         row

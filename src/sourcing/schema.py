@@ -48,6 +48,7 @@ Period = Annotated[int | str, BeforeValidator(_period)]
 Id = Annotated[str, Field(min_length=1)]
 
 DEFAULT_MARKET = "default"
+NOMINAL = "nominal"
 DEFAULT_MIN_SUPPLIER_SHARE = 0.1
 
 
@@ -224,6 +225,12 @@ class Scenario(Base):
     capacity_factor: dict[Id, NonNegative] = Field(default_factory=dict)
 
 
+class Resilience(Base):
+    """N-1 requirement: under a full outage of any one region, at most this share goes unmet."""
+
+    max_outage_shortage: Share
+
+
 class Risk(Base):
     cvar_level: Annotated[float, Field(ge=0, lt=1)] = 0.95
     weight: NonNegative = 0.0
@@ -247,6 +254,7 @@ class Instance(Base):
     policies: Policies = Field(default_factory=Policies)
     scenarios: list[Scenario] = Field(default_factory=list)
     risk: Risk | None = None
+    resilience: Resilience | None = None
 
     @classmethod
     def from_data(cls, data: Any, source: str | None = None) -> Instance:
@@ -495,10 +503,18 @@ def _reference_problems(inst: Instance) -> Iterator[Problem]:
                     f"scenarios[{i}].capacity_factor.{key}",
                     unknown("region, bloc or supplier", key),
                 )
+    for i, scenario in enumerate(inst.scenarios):
+        if scenario.id == NOMINAL:
+            yield Problem(f"scenarios[{i}].id", f"{NOMINAL!r} names the undisrupted scenario")
     total_probability = sum(s.probability for s in inst.scenarios)
     if total_probability > 1 + 1e-9:
         yield Problem("scenarios", f"probabilities add up to {total_probability:g}, above 1")
-    if inst.scenarios:
-        yield Problem("scenarios", "disruption scenarios are not supported yet")
-    if inst.risk is not None:
-        yield Problem("risk", "risk measures are not supported yet")
+    if inst.scenarios or inst.resilience is not None:
+        reason = "disruption scenarios" if inst.scenarios else "a resilience requirement"
+        for i, entry in enumerate(inst.products):
+            if entry.shortage_penalty is None:
+                yield Problem(
+                    f"products[{i}].shortage_penalty",
+                    f"required when the instance has {reason}: demand may go unmet in a "
+                    "disruption, at this penalty",
+                )
