@@ -138,6 +138,7 @@ def test_cost_breakdown_by_hand() -> None:
         "transport": 13.5,  # cn 15*0.1 + jp 50*0.2 (bloc) + kr 40*0.05 (supplier entry wins)
         "holding": 5.0,  # 0.5 * stock 10 after period 1
         "shortage": 250.0,  # 5 * 50
+        "risk": 0.0,
         "total": TOTAL,
     }
     assert costs == pytest.approx(expected)
@@ -515,6 +516,7 @@ def test_costs_over_several_markets() -> None:
             "transport": 81.0,  # 20*3 (cn -> US region) + 10*0.1 (jp) + 5*4 (cn -> de)
             "holding": 0.0,
             "shortage": 0.0,
+            "risk": 0.0,
             "total": 171.75,
         }
     )

@@ -13,8 +13,8 @@ from sourcing.check import assert_plan_ok
 from sourcing.data import ModelData, build_data
 from sourcing.diagnose import diagnose
 from sourcing.errors import InfeasibleError
-from sourcing.model import build_model
-from sourcing.plan import Plan
+from sourcing.model import Stage, build_model, disruption_stages
+from sourcing.plan import Plan, StagePlan
 from sourcing.prices import policy_costs as price_policies
 from sourcing.prices import row_duals
 from sourcing.results import POLICY_COST_COLUMNS, Results, empty_results, plan_results
@@ -54,7 +54,8 @@ def solve(
     clock = time.perf_counter()
     data = build_data(instance)
     try:
-        model = build_model(data)
+        stages = disruption_stages(instance)
+        model = build_model(data, stages)
     except InfeasibleError:
         timings["build"] = time.perf_counter() - clock
         return _infeasible(instance, options, timings, {})
@@ -79,7 +80,7 @@ def solve(
         return empty_results(
             instance, outcome.status, message=outcome.message, timings=timings, model_size=size
         )
-    plan = extract_plan(data, handed, outcome)
+    plan = extract_plan(model, data, stages, handed, outcome)
     assert_plan_ok(instance, plan)
     duals = row_duals(handed.rows, outcome.row_duals) if outcome.row_duals is not None else {}
     timings["extract"] = time.perf_counter() - clock
@@ -150,37 +151,43 @@ def _idle_contracts_count(data: ModelData, flows: dict) -> bool:
     )
 
 
-def extract_plan(data: ModelData, handed: HandedOver, outcome: SolverOutcome) -> Plan:
-    """Read contracts, flows and unmet demand from the solver's column values."""
+def extract_plan(
+    model: Any, data: ModelData, stages: list[Stage], handed: HandedOver, outcome: SolverOutcome
+) -> Plan:
+    """Read contracts, flows and unmet demand of every stage from the solver's column values."""
     assert outcome.values is not None
     values = dict(zip((id(v) for v in handed.columns), np.asarray(outcome.values), strict=True))
-    model = handed.columns[0].model() if handed.columns else None
 
     def value_of(var: Any) -> float:
         if id(var) in values:
             return float(values[id(var)])
         return float(var.value or 0.0) if var.fixed else 0.0
 
-    contracts: set[str] = set()
-    flows: dict = {}
-    unmet: dict = {}
-    if model is not None:
-        for f in data.flows:
-            q = _clean(value_of(model.flow[f]))
-            if q > 0:
-                flows[f] = q
-        delivering = {f[0] for f in flows}
-        idle_counts = _idle_contracts_count(data, flows)
-        for s in data.suppliers:
-            if value_of(model.use_supplier[s]) > 0.5 and (
-                s in delivering or data.fixed_cost[s] > 0 or idle_counts
-            ):
-                contracts.add(s)
-        for c in data.unmet_bound:
-            q = _clean(value_of(model.unmet[c]))
-            if q > 0:
-                unmet[c] = q
+    def quantities(block: Any, stage_data: ModelData) -> tuple[dict, dict]:
+        flows = {f: q for f in stage_data.flows if (q := _clean(value_of(block.flow[f]))) > 0}
+        unmet = {
+            c: q for c in stage_data.unmet_bound if (q := _clean(value_of(block.unmet[c]))) > 0
+        }
+        return flows, unmet
+
+    flows, unmet = quantities(model, data)
+    scenarios = {
+        stage.id: StagePlan(*quantities(model.recourse[stage.id], stage.data)) for stage in stages
+    }
+    delivering = {f[0] for f in flows} | {f[0] for sp in scenarios.values() for f in sp.flows}
+    idle_counts = _idle_contracts_count(data, flows)
+    contracts = {
+        s.id
+        for s in data.instance.suppliers
+        if s.id in model.use_supplier
+        and value_of(model.use_supplier[s.id]) > 0.5
+        and (s.id in delivering or s.fixed_cost > 0 or idle_counts)
+    }
     objective = outcome.objective if outcome.objective is not None else 0.0
     return Plan(
-        contracts=frozenset(contracts), flows=flows, unmet=unmet, objective=round(objective, 9)
+        contracts=frozenset(contracts),
+        flows=flows,
+        unmet=unmet,
+        objective=round(objective, 9),
+        scenarios=scenarios,
     )

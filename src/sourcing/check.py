@@ -17,8 +17,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from sourcing.errors import CheckError
-from sourcing.plan import CellKey, FlowKey, Plan
+from sourcing.plan import CellKey, FlowKey, Plan, StagePlan
 from sourcing.schema import (
+    NOMINAL,
     Cap,
     Floor,
     Instance,
@@ -30,7 +31,17 @@ from sourcing.schema import (
     period_key,
 )
 
-COST_KEYS = ("fixed", "purchase", "tariff", "transport", "holding", "shortage", "total")
+COST_KEYS = (
+    "fixed",
+    "purchase",
+    "tariff",
+    "transport",
+    "holding",
+    "shortage",
+    "risk",
+    "total",
+)
+VARIABLE_KEYS = ("purchase", "tariff", "transport", "holding", "shortage")
 
 
 def _fmt(value: float) -> str:
@@ -332,11 +343,136 @@ def _costs(data: _Data, plan: Plan, cleaned: _Cleaned) -> dict[str, float]:
 
 
 def plan_costs(instance: Instance, plan: Plan) -> dict[str, float]:
-    """Cost breakdown of a plan in money units: fixed, purchase, tariff, transport, holding,
-    shortage and their total. Quantities under unknown keys or not on offer cost nothing here
-    (`check_plan` reports them)."""
+    """Cost breakdown of a plan in money units: fixed, then purchase, tariff, transport,
+    holding and shortage (expected over the nominal and disruption scenarios), risk (the CVaR
+    weight times the CVaR of the scenario costs) and their total, which is the objective.
+    Quantities under unknown keys or not on offer cost nothing here (`check_plan` reports them).
+    """
+    return _expected(instance, plan)[0]
+
+
+# --- scenarios --------------------------------------------------------------------------------
+
+
+def stage_definitions(instance: Instance) -> list[tuple[str, float, dict[str, float]]]:
+    """Disruption stages as (id, probability, capacity factors): the instance's scenarios, then
+    under `resilience` one full outage per region, with probability zero."""
+    stages = [(s.id, s.probability, dict(s.capacity_factor)) for s in instance.scenarios]
+    if instance.resilience is not None:
+        stages += [(f"outage:{r.id}", 0.0, {r.id: 0.0}) for r in instance.regions]
+    return stages
+
+
+def _scale(
+    value: float | dict[str, float] | None, factor: float
+) -> float | dict[str, float] | None:
+    if value is None:
+        return None if factor > 0 else 0.0
+    if isinstance(value, dict):
+        return {k: v * factor for k, v in value.items()}
+    return value * factor
+
+
+def _stage_instance(instance: Instance, factors: dict[str, float]) -> Instance:
+    """The instance as one disruption sees it: capacities scaled, only bans as policies."""
+    suppliers = []
+    for supplier in instance.suppliers:
+        factor = math.prod(
+            value for key, value in factors.items() if supplier.id in instance.members_of(key)
+        )
+        offers = [
+            offer.model_copy(update={"capacity": _scale(offer.capacity, factor)})
+            for offer in supplier.offers
+        ]
+        suppliers.append(
+            supplier.model_copy(
+                update={"capacity": _scale(supplier.capacity, factor), "offers": offers}
+            )
+        )
+    policies = instance.policies.model_copy(
+        update={
+            "caps": [],
+            "floors": [],
+            "max_supplier_share": None,
+            "min_suppliers": None,
+        }
+    )
+    return instance.model_copy(
+        update={"suppliers": suppliers, "policies": policies, "scenarios": [], "resilience": None}
+    )
+
+
+def cvar(costs: list[tuple[float, float]], level: float) -> float:
+    """CVaR at `level` of a discrete distribution given as (probability, cost) pairs.
+
+    Rockafellar-Uryasev: min over eta of eta + E[max(0, L - eta)] / (1 - level); the minimum
+    is reached at one of the costs, so those are the only candidates.
+    """
+    candidates = [c for p, c in costs if p > 0] or [c for _, c in costs]
+    return min(
+        eta + sum(p * max(0.0, c - eta) for p, c in costs) / (1 - level) for eta in candidates
+    )
+
+
+def _expected(instance: Instance, plan: Plan) -> tuple[dict[str, float], dict[str, float]]:
+    """Expected cost breakdown (with risk and total) and the variable cost L of every stage."""
     data = _Data(instance)
-    return _costs(data, plan, _clean(data, plan, quantity_tolerance(instance)))
+    atol = quantity_tolerance(instance)
+    nominal = _costs(data, plan, _clean(data, plan, atol))
+    stages = stage_definitions(instance)
+    weights = {NOMINAL: 1.0 - sum(p for _, p, _ in stages)}
+    breakdowns = {NOMINAL: nominal}
+    for stage_id, probability, factors in stages:
+        stage_plan = plan.scenarios.get(stage_id, StagePlan())
+        stage_data = _Data(_stage_instance(instance, factors))
+        sub = Plan(contracts=plan.contracts, flows=stage_plan.flows, unmet=stage_plan.unmet)
+        breakdowns[stage_id] = _costs(stage_data, sub, _clean(stage_data, sub, atol))
+        weights[stage_id] = probability
+    variable = {k: b["total"] - b["fixed"] for k, b in breakdowns.items()}
+    expected = dict.fromkeys(COST_KEYS, 0.0)
+    expected["fixed"] = nominal["fixed"]
+    for key in VARIABLE_KEYS:
+        expected[key] = sum(weights[k] * b[key] for k, b in breakdowns.items())
+    risk = instance.risk
+    if risk is not None and risk.weight > 0:
+        pairs = [(weights[k], variable[k]) for k in variable]
+        expected["risk"] = risk.weight * cvar(pairs, risk.cvar_level)
+    expected["total"] = sum(expected[key] for key in COST_KEYS if key != "total")
+    return expected, variable
+
+
+def stage_costs(instance: Instance, plan: Plan) -> dict[str, float]:
+    """Variable cost L of the nominal stage and of every disruption stage, by id."""
+    return _expected(instance, plan)[1]
+
+
+def _stage_violations(instance: Instance, plan: Plan, atol: float) -> Iterator[str]:
+    """Each disruption's recourse holds capacities, offers, bans, minimum orders and stock."""
+    demand = sum(_demand(instance).values())
+    for stage_id, _, factors in stage_definitions(instance):
+        if stage_id not in plan.scenarios:
+            yield f"scenario {stage_id}: the plan has no recourse for it"
+            continue
+        stage_plan = plan.scenarios[stage_id]
+        data = _Data(_stage_instance(instance, factors))
+        sub = Plan(contracts=plan.contracts, flows=stage_plan.flows, unmet=stage_plan.unmet)
+        cleaned = _clean(data, sub, atol)
+        rules = itertools.chain(
+            cleaned.problems,
+            _flow_rules(data, sub, cleaned, atol),
+            _capacity_rules(data, cleaned, atol),
+            _unmet_rules(data, cleaned, atol),
+            _stock_rules(data, cleaned, atol),
+        )
+        yield from (f"scenario {stage_id}: {v}" for v in rules)
+        if stage_id.startswith("outage:") and instance.resilience is not None:
+            short = sum(cleaned.unmet.values())
+            allowed = instance.resilience.max_outage_shortage * demand
+            if short > allowed + atol:
+                yield (
+                    f"scenario {stage_id}: {_fmt(short)} of {_fmt(demand)} unmet, above the "
+                    f"resilience limit of {_fmt(instance.resilience.max_outage_shortage)}"
+                )
 
 
 # --- checks -----------------------------------------------------------------------------------
@@ -586,7 +722,8 @@ def check_plan(instance: Instance, plan: Plan, tol: float = 1e-6) -> list[str]:
         _share_rules(data, cleaned, atol),
         _max_supplier_share_rule(data, cleaned, atol),
         _min_suppliers_rule(data, plan, cleaned, atol),
-        _objective_rule(plan, _costs(data, plan, cleaned), tol),
+        _stage_violations(instance, plan, atol),
+        _objective_rule(plan, _expected(instance, plan)[0], tol),
     )
     for group in groups:
         violations.extend(group)

@@ -14,13 +14,23 @@ CellKey = tuple[str, str, Period]
 
 
 @dataclass(frozen=True)
+class StagePlan:
+    """Deliveries and unmet demand re-chosen in one disruption scenario."""
+
+    flows: Mapping[FlowKey, float] = field(default_factory=dict)
+    unmet: Mapping[CellKey, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Plan:
     """Contracts, delivered quantities and unmet demand; periods are the instance's labels.
 
-    `objective` is the total cost the solver reported for this plan (money units).
+    `flows` and `unmet` are the nominal (undisrupted) plan; `scenarios` holds the recourse of
+    each disruption scenario by id. `objective` is the total the solver reported (money units).
     """
 
     contracts: frozenset[str]
     flows: Mapping[FlowKey, float] = field(default_factory=dict)
     unmet: Mapping[CellKey, float] = field(default_factory=dict)
     objective: float = 0.0
+    scenarios: Mapping[str, StagePlan] = field(default_factory=dict)

@@ -13,14 +13,14 @@ from typing import Any
 
 import pandas as pd
 
-from sourcing.check import plan_costs, plan_stock
-from sourcing.data import ModelData
+from sourcing.check import cvar, plan_costs, plan_stock, stage_costs, stage_definitions
+from sourcing.data import ModelData, demand_table
 from sourcing.errors import InfeasibleError, NoSolutionError
 from sourcing.plan import Plan
 from sourcing.prices import RowDuals, binding_rows
-from sourcing.schema import Instance, group_members
+from sourcing.schema import NOMINAL, Instance, group_members
 
-COST_COMPONENTS = ("fixed", "purchase", "tariff", "transport", "holding", "shortage")
+COST_COMPONENTS = ("fixed", "purchase", "tariff", "transport", "holding", "shortage", "risk")
 SHARE_TOLERANCE = 1e-6
 
 
@@ -50,6 +50,9 @@ class Results:
     diagnosis: dict[str, Any] | None = None
     message: str = ""
     policy_costs: pd.DataFrame | None = None
+    scenarios: pd.DataFrame | None = None
+    scenario_flows: pd.DataFrame | None = None
+    risk: dict[str, float] | None = None
 
     @property
     def solve_time(self) -> float:
@@ -89,7 +92,45 @@ class Results:
             "diagnosis": self.diagnosis,
             "policy_costs": None if self.policy_costs is None else _records(self.policy_costs),
             "message": self.message,
+            "scenarios": None if self.scenarios is None else self._scenario_records(),
+            "risk": self.risk,
         }
+
+    def _scenario_records(self) -> list[dict[str, Any]]:
+        """One object per scenario (nominal first), with its shortages and busiest suppliers."""
+        assert self.scenarios is not None and self.scenario_flows is not None
+        records = []
+        for row in _records(self.scenarios):
+            flows = self.scenario_flows[self.scenario_flows["scenario"] == row["scenario"]]
+            load = flows.groupby("supplier", sort=False)["quantity"].sum()
+            short = self._scenario_shortages.get(row["scenario"], [])
+            records.append(
+                {
+                    **row,
+                    "shortages": short,
+                    "suppliers": [
+                        {"supplier": s, "quantity": float(q)}
+                        for s, q in load.sort_values(ascending=False).items()
+                    ],
+                }
+            )
+        return records
+
+    @property
+    def _scenario_shortages(self) -> dict[str, list[dict[str, Any]]]:
+        found: dict[str, list[dict[str, Any]]] = {}
+        plan = self.plan
+        if plan is None:
+            return found
+        stages = {NOMINAL: plan.unmet, **{k: v.unmet for k, v in plan.scenarios.items()}}
+        for stage, unmet in stages.items():
+            by_cell: dict[tuple[str, str], float] = {}
+            for (p, mk, _), q in unmet.items():
+                by_cell[(p, mk)] = by_cell.get((p, mk), 0.0) + q
+            found[stage] = [
+                {"product": p, "market": mk, "quantity": q} for (p, mk), q in by_cell.items()
+            ]
+        return found
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2)
@@ -117,6 +158,9 @@ class Results:
             }
             if self.policy_costs is not None:
                 tables["policy_costs.csv"] = self.policy_costs
+            if self.scenarios is not None and self.scenario_flows is not None:
+                tables["scenarios.csv"] = self.scenarios
+                tables["scenario_flows.csv"] = self.scenario_flows
             for name, table in tables.items():
                 table.to_csv(staging / name, index=False)
             (staging / "summary.json").write_text(self.to_json() + "\n", encoding="utf-8")
@@ -305,6 +349,7 @@ def plan_results(
         if q > 0
     ]
     costs = plan_costs(instance, plan)
+    scenarios, scenario_flows, risk = _scenario_tables(instance, plan)
     return Results(
         instance=instance.name,
         status=status,
@@ -325,6 +370,76 @@ def plan_results(
         timings=timings,
         model_size=model_size,
         message=message,
+        scenarios=scenarios,
+        scenario_flows=scenario_flows,
+        risk=risk,
+    )
+
+
+SCENARIO_COLUMNS = [
+    "scenario",
+    "probability",
+    "cost",
+    "shortage",
+    "shortage_share",
+    "products_hit",
+]
+SCENARIO_FLOW_COLUMNS = ["scenario", "supplier", "product", "market", "period", "quantity"]
+
+
+def _scenario_tables(
+    instance: Instance, plan: Plan
+) -> tuple[pd.DataFrame | None, pd.DataFrame | None, dict[str, float] | None]:
+    """Per-scenario cost and shortage, the scenarios' flows, and the risk summary."""
+    stages = stage_definitions(instance)
+    if not stages and instance.risk is None:
+        return None, None, None
+    costs = stage_costs(instance, plan)
+    demand = sum(q for q in demand_table(instance).values())
+    probability = {NOMINAL: 1.0 - sum(p for _, p, _ in stages), **{s: p for s, p, _ in stages}}
+    unmet = {NOMINAL: plan.unmet, **{k: v.unmet for k, v in plan.scenarios.items()}}
+    flows = {NOMINAL: plan.flows, **{k: v.flows for k, v in plan.scenarios.items()}}
+    rows: list[dict[str, Any]] = []
+    flow_rows: list[dict[str, Any]] = []
+    shortage: dict[str, float] = {}
+    for stage in probability:
+        short = shortage[stage] = sum(unmet.get(stage, {}).values(), 0.0)
+        hit = sorted({p for (p, _, _), q in unmet.get(stage, {}).items() if q > 0})
+        rows.append(
+            {
+                "scenario": stage,
+                "probability": probability[stage],
+                "cost": costs[stage],
+                "shortage": short,
+                "shortage_share": short / demand if demand else 0.0,
+                "products_hit": ", ".join(hit),
+            }
+        )
+        flow_rows += [
+            {
+                "scenario": stage,
+                "supplier": s,
+                "product": p,
+                "market": mk,
+                "period": t,
+                "quantity": q,
+            }
+            for (s, p, mk, t), q in flows.get(stage, {}).items()
+        ]
+    risk = instance.risk
+    level = risk.cvar_level if risk is not None else 0.95
+    pairs = [(probability[k], costs[k]) for k in probability]
+    summary = {
+        "expected_cost": sum(p * c for p, c in pairs),
+        "cvar": cvar(pairs, level),
+        "cvar_level": level,
+        "weight": risk.weight if risk is not None else 0.0,
+        "expected_shortage": sum(probability[k] * shortage[k] for k in probability),
+    }
+    return (
+        _frame(rows, SCENARIO_COLUMNS),
+        _frame(flow_rows, SCENARIO_FLOW_COLUMNS),
+        summary,
     )
 
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+
 import pyomo.environ as pyo
 
-from sourcing.data import ModelData
+from sourcing.data import ModelData, build_data, demand_table
 from sourcing.model.balance import add_demand_balance
 from sourcing.model.capacity import (
     add_min_order,
@@ -12,28 +15,92 @@ from sourcing.model.capacity import (
     add_offer_limit,
     add_supplier_capacity,
 )
-from sourcing.model.objective import add_total_cost
+from sourcing.model.objective import add_total_cost, stage_cost
 from sourcing.model.policies import (
     add_group_share_max,
     add_group_share_min,
     add_min_suppliers,
     add_supplier_share_max,
 )
-from sourcing.model.variables import add_variables
+from sourcing.model.resilience import add_outage_shortage
+from sourcing.model.variables import add_contracts, add_variables
+from sourcing.schema import Instance
 
 
-def build_model(data: ModelData) -> pyo.ConcreteModel:
-    """The sourcing MILP for `data`; see docs/model.md for the formulation."""
+@dataclass(frozen=True)
+class Stage:
+    """One disruption scenario: its id, probability and tables (capacities already scaled).
+
+    `max_shortage`, if set, caps its total unmet demand (the N-1 resilience requirement).
+    """
+
+    id: str
+    probability: float
+    data: ModelData
+    max_shortage: float | None = None
+
+
+def disruption_stages(instance: Instance) -> list[Stage]:
+    """The disruption scenarios of `instance`, then, under `resilience`, a full outage of each
+    region with probability zero and the allowed shortage as its limit."""
+    stages = [
+        Stage(
+            s.id,
+            s.probability,
+            build_data(instance, capacity_factor=s.capacity_factor, recourse=True),
+        )
+        for s in instance.scenarios
+    ]
+    if instance.resilience is not None:
+        limit = instance.resilience.max_outage_shortage * sum(demand_table(instance).values())
+        stages += [
+            Stage(
+                f"outage:{r.id}",
+                0.0,
+                build_data(instance, capacity_factor={r.id: 0.0}, recourse=True),
+                limit,
+            )
+            for r in instance.regions
+        ]
+    return stages
+
+
+def _add_stage(block: pyo.Block, data: ModelData) -> None:
+    """Flows, stock and unmet demand of one stage, with the constraints every stage obeys."""
+    add_variables(block, data)
+    add_demand_balance(block, data)
+    add_offer_capacity(block, data)
+    add_offer_limit(block, data)
+    add_min_order(block, data)
+    add_supplier_capacity(block, data)
+
+
+def build_model(data: ModelData, stages: Sequence[Stage] = ()) -> pyo.ConcreteModel:
+    """The sourcing MILP for `data`; see docs/model.md for the formulation.
+
+    The nominal plan lives on the model itself, with the buyer's policies; each disruption in
+    `stages` is a block `recourse[id]` that shares the contracts (`use_supplier`) only.
+    """
     m = pyo.ConcreteModel(name=data.instance.name)
-    add_variables(m, data)
-    add_demand_balance(m, data)
-    add_offer_capacity(m, data)
-    add_offer_limit(m, data)
-    add_min_order(m, data)
-    add_supplier_capacity(m, data)
+    suppliers = list(
+        dict.fromkeys([*data.suppliers, *(s for st in stages for s in st.data.suppliers)])
+    )
+    add_contracts(m, suppliers)
+    _add_stage(m, data)
     add_group_share_max(m, data)
     add_group_share_min(m, data)
     add_supplier_share_max(m, data)
     add_min_suppliers(m, data)
-    add_total_cost(m, data)
+    costs = [(1.0 - sum(s.probability for s in stages), stage_cost(m, data))]
+    if stages:
+        m.recourse = pyo.Block([s.id for s in stages])
+        for stage in stages:
+            block = m.recourse[stage.id]
+            block.use_supplier = pyo.Reference(m.use_supplier)
+            _add_stage(block, stage.data)
+            add_outage_shortage(block, stage.data, stage.max_shortage)
+            costs.append((stage.probability, stage_cost(block, stage.data)))
+    contracted = set(suppliers)
+    fixed = {s.id: s.fixed_cost for s in data.instance.suppliers if s.id in contracted}
+    add_total_cost(m, fixed, costs, data.instance.risk)
     return m

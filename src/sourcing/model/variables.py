@@ -7,23 +7,29 @@ import pyomo.environ as pyo
 from sourcing.data import ModelData
 
 
-def add_variables(m: pyo.ConcreteModel, data: ModelData) -> None:
-    """Declare the sets and variables.
+def add_contracts(m: pyo.ConcreteModel, suppliers: list[str]) -> None:
+    """`use_supplier[s]` in {0, 1}: supplier s is contracted (pays its fixed cost once).
 
-    - `use_supplier[s]` in {0, 1}: supplier s is contracted (pays its fixed cost once).
+    The only first-stage decision: every disruption scenario shares it.
+    """
+    m.suppliers = pyo.Set(initialize=suppliers, ordered=True)
+    m.use_supplier = pyo.Var(m.suppliers, domain=pyo.Binary)
+
+
+def add_variables(m: pyo.Block, data: ModelData) -> None:
+    """Declare the sets and variables of one stage (the nominal plan or one disruption).
+
     - `flow[s, p, m, t]` >= 0: units of product p delivered by s to market m in period t,
       bounded by min(future demand it can serve, offer capacity, supplier capacity).
     - `use_offer[s, p, t]` in {0, 1}: s delivers p in t (only where a minimum order applies).
     - `stock[p, m, t]` >= 0: units of p held in m at the end of t (storable products only).
     - `unmet[p, m, t]` in [0, demand]: demand left unserved (products with a shortage penalty).
     """
-    m.suppliers = pyo.Set(initialize=data.suppliers, ordered=True)
     m.flows = pyo.Set(initialize=data.flows, dimen=4, ordered=True)
     m.min_order_offers = pyo.Set(initialize=list(data.min_order), dimen=3, ordered=True)
     m.stock_cells = pyo.Set(initialize=list(data.stock_bound), dimen=3, ordered=True)
     m.unmet_cells = pyo.Set(initialize=list(data.unmet_bound), dimen=3, ordered=True)
 
-    m.use_supplier = pyo.Var(m.suppliers, domain=pyo.Binary)
     m.flow = pyo.Var(
         m.flows, domain=pyo.NonNegativeReals, bounds=lambda _, *f: (0, data.flow_bound[f])
     )
