@@ -17,6 +17,7 @@ from sourcing.model import Stage, build_model, disruption_stages
 from sourcing.plan import Plan, StagePlan
 from sourcing.prices import policy_costs as price_policies
 from sourcing.prices import row_duals
+from sourcing.recourse import solve_recourse
 from sourcing.results import POLICY_COST_COLUMNS, Results, empty_results, plan_results
 from sourcing.schema import Instance
 from sourcing.solve import HandedOver, SolveOptions, SolverOutcome, handover, run
@@ -81,6 +82,7 @@ def solve(
             instance, outcome.status, message=outcome.message, timings=timings, model_size=size
         )
     plan = extract_plan(model, data, stages, handed, outcome)
+    plan = _settle_unweighted_stages(plan, stages, options)
     assert_plan_ok(instance, plan)
     duals = row_duals(handed.rows, outcome.row_duals) if outcome.row_duals is not None else {}
     timings["extract"] = time.perf_counter() - clock
@@ -103,6 +105,26 @@ def solve(
         timings["policy_costs"] = time.perf_counter() - clock
         results = replace(results, policy_costs=pd.DataFrame(costs, columns=POLICY_COST_COLUMNS))
     return results
+
+
+def _settle_unweighted_stages(plan: Plan, stages: list[Stage], options: SolveOptions) -> Plan:
+    """Re-optimise the recourse of stages with probability zero (N-1 outages, say).
+
+    Their flows do not enter the objective, so the solver leaves them at any feasible point;
+    reported per-scenario costs and shortages should be the cheapest response instead.
+    """
+    settled = dict(plan.scenarios)
+    for stage in stages:
+        if stage.probability == 0:
+            found = solve_recourse(
+                stage.data, plan.contracts, _quiet(options), max_shortage=stage.max_shortage
+            )
+            settled[stage.id] = StagePlan(flows=found.flows, unmet=found.unmet)
+    return replace(plan, scenarios=settled)
+
+
+def _quiet(options: SolveOptions) -> SolveOptions:
+    return replace(options, verbose=False)
 
 
 def _plain(options: SolveOptions) -> dict[str, Any]:

@@ -15,7 +15,11 @@ from rich.console import Console
 from sourcing.api import solve as solve_instance
 from sourcing.errors import InstanceError, SourcingError, UsageError
 from sourcing.io import DEFAULT_INSTANCE, load_instance
-from sourcing.report import render
+from sourcing.report import render, render_stress
+from sourcing.results import Results, with_resilience_cost
+from sourcing.schema import Instance
+from sourcing.solve import SolveOptions
+from sourcing.stress import outage_table
 
 EXIT_OK, EXIT_ERROR, EXIT_INVALID, EXIT_INFEASIBLE, EXIT_NO_SOLUTION = 0, 1, 2, 3, 4
 STATUS_EXIT = {
@@ -78,36 +82,80 @@ def main() -> None:
     """Semiconductor sourcing under de-risking caps, alliance floors and export controls."""
 
 
-@main.command()
-@click.argument("instance", required=False, type=click.Path(dir_okay=False, path_type=Path))
-@click.option(
+def solver_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """The options every solving command shares."""
+    options = [
+        click.option(
+            "--time-limit",
+            type=click.FloatRange(min=0, min_open=True),
+            help="Stop after this many seconds with the best plan found.",
+        ),
+        click.option(
+            "--mip-gap",
+            type=click.FloatRange(0, 1, max_open=True),
+            default=1e-6,
+            show_default=True,
+            help="Relative optimality gap at which to stop.",
+        ),
+        click.option("--threads", type=click.IntRange(min=1), help="Threads for HiGHS."),
+        click.option("--seed", type=int, default=0, show_default=True, help="HiGHS random seed."),
+        click.option(
+            "--verbose", "-v", is_flag=True, help="Solver log on stderr; timings in the table."
+        ),
+        click.option(
+            "--survive",
+            type=click.FloatRange(0, 1),
+            help="Require that a full outage of any one region leaves at most this share of "
+            "demand unmet (same as `resilience: {max_outage_shortage: SHARE}`).",
+        ),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+format_option = click.option(
     "--format",
     "fmt",
     type=click.Choice(["table", "json"]),
     default="table",
     show_default=True,
-    help="Table for reading, JSON for scripts (one object on stdout).",
+    help="Table for reading, JSON for scripts (on stdout, nothing else there).",
 )
+instance_argument = click.argument(
+    "instance", required=False, type=click.Path(dir_okay=False, path_type=Path)
+)
+
+
+def _console() -> Console:
+    console = Console()
+    return console if console.is_terminal else Console(width=120)
+
+
+def _solve(
+    instance: Path | None, survive: float | None, **options: Any
+) -> tuple[Instance, Results]:
+    """Load, apply --survive, solve; with a resilience requirement, also price it."""
+    loaded = load_instance(instance)
+    if survive is not None:
+        loaded = loaded.replace(resilience={"max_outage_shortage": survive})
+    results = solve_instance(loaded, **options)
+    if loaded.resilience is not None and results.objective is not None:
+        plain_options = {k: v for k, v in options.items() if k != "policy_costs"}
+        plain = solve_instance(loaded.replace(resilience=None), **plain_options)
+        results = with_resilience_cost(results, loaded, plain)
+    return loaded, results
+
+
+@main.command()
+@instance_argument
+@format_option
 @click.option(
     "--output",
     type=click.Path(file_okay=False, path_type=Path),
     help="Write flows.csv, shares.csv, summary.json, ... into this directory.",
 )
-@click.option(
-    "--time-limit",
-    type=click.FloatRange(min=0, min_open=True),
-    help="Stop after this many seconds with the best plan found.",
-)
-@click.option(
-    "--mip-gap",
-    type=click.FloatRange(0, 1, max_open=True),
-    default=1e-6,
-    show_default=True,
-    help="Relative optimality gap at which to stop.",
-)
-@click.option("--threads", type=click.IntRange(min=1), help="Threads for HiGHS.")
-@click.option("--seed", type=int, default=0, show_default=True, help="HiGHS random seed.")
-@click.option("--verbose", "-v", is_flag=True, help="Solver log on stderr; timings in the table.")
+@solver_options
 @click.option(
     "--policy-costs",
     is_flag=True,
@@ -119,24 +167,12 @@ def solve(
     instance: Path | None,
     fmt: str,
     output: Path | None,
-    time_limit: float | None,
-    mip_gap: float,
-    threads: int | None,
-    seed: int,
+    survive: float | None,
     verbose: bool,
-    policy_costs: bool,
+    **options: Any,
 ) -> int:
     """Solve INSTANCE (default: the bundled EU-Japan instance) and report the plan."""
-    loaded = load_instance(instance)
-    results = solve_instance(
-        loaded,
-        time_limit=time_limit,
-        mip_gap=mip_gap,
-        threads=threads,
-        seed=seed,
-        verbose=verbose,
-        policy_costs=policy_costs,
-    )
+    _, results = _solve(instance, survive, verbose=verbose, **options)
     if output is not None:
         try:
             results.to_dir(output)
@@ -145,13 +181,70 @@ def solve(
     if fmt == "json":
         click.echo(json.dumps(results.to_dict()))
     else:
-        console = Console()
-        if not console.is_terminal:
-            console = Console(width=120)
-        render(results, console, verbose=verbose)
+        render(results, _console(), verbose=verbose)
         if output is not None:
             click.echo(f"results written to {output}/")
     return STATUS_EXIT[results.status]
+
+
+@main.command()
+@instance_argument
+@format_option
+@click.option(
+    "--factor",
+    type=click.FloatRange(min=0),
+    default=0.0,
+    show_default=True,
+    help="Capacity left to the group in an outage (0 = full outage).",
+)
+@click.option("--blocs", is_flag=True, help="Also take out each bloc in turn.")
+@solver_options
+@debug_option
+@guarded
+def stress(
+    instance: Path | None,
+    fmt: str,
+    factor: float,
+    blocs: bool,
+    survive: float | None,
+    verbose: bool,
+    **options: Any,
+) -> int:
+    """Take out each region (and bloc) in turn and re-optimise the plan's flows.
+
+    The optimal plan's contracts stay fixed; for every outage the table shows the demand left
+    unmet, the extra cost against the same contracts without an outage, and the products hit.
+    """
+    loaded, results = _solve(instance, survive, verbose=verbose, **options)
+    if results.plan is None:
+        if fmt == "json":
+            click.echo(json.dumps([]))
+        else:
+            render(results, _console(), verbose=verbose)
+        return STATUS_EXIT[results.status]
+    rows = outage_table(
+        loaded,
+        results.plan.contracts,
+        factor=factor,
+        blocs=blocs,
+        options=SolveOptions(
+            time_limit=options.get("time_limit"),
+            mip_gap=options.get("mip_gap", 1e-6),
+            threads=options.get("threads"),
+            seed=options.get("seed", 0),
+        ),
+    )
+    if fmt == "json":
+        click.echo(json.dumps([_public(row) for row in rows]))
+    else:
+        render_stress(results, rows, _console())
+    return EXIT_OK
+
+
+def _public(row: dict[str, Any]) -> dict[str, Any]:
+    """The SPEC's keys first, then the rest."""
+    keys = ["outage", "factor", "shortage", "shortage_share", "cost", "extra_cost", "products_hit"]
+    return {**{k: row[k] for k in keys}, **{k: v for k, v in row.items() if k not in keys}}
 
 
 @main.command()

@@ -28,11 +28,12 @@ from typing import Any
 
 import highspy
 import numpy as np
+import pyomo.environ as pyo
 from scipy.optimize import linprog
 
 from sourcing.data import ModelData, build_data, covers
 from sourcing.errors import InfeasibleError
-from sourcing.model import build_model
+from sourcing.model import Stage, build_model, disruption_stages
 from sourcing.schema import Instance, lookup, period_key
 from sourcing.solve import HandedOver, SolveOptions, handover, run
 
@@ -59,9 +60,13 @@ def diagnose(instance: Instance, options: SolveOptions | None = None) -> dict[st
     """A diagnosis of an infeasible instance, as plain data (see `docs/model.md`)."""
     options = options or SolveOptions()
     structural = list(structural_conflicts(instance))
-    elastic = _Elastic(instance, options)
+    elastic = _Elastic(instance.replace(resilience=None, scenarios=[]), options)
     combined = elastic.combined_relaxation()
     repairs = elastic.repairs()
+    if not combined and instance.resilience is not None:
+        outages, repair = _resilience_findings(instance, options)
+        structural += outages
+        repairs += [repair] if repair else []
     for repair in repairs:
         repair["verified"] = _verify(instance, repair, options)
     conflicts: dict[str, str] = {}
@@ -588,6 +593,72 @@ _ORDER = {kind: i for i, kind in enumerate(_REPORTERS)}
 _POLICY_KINDS = {"cap", "floor", "max_supplier_share", "min_suppliers", "ban", "demand"}
 
 
+# --- resilience ---------------------------------------------------------------------------
+
+
+def _resilience_findings(
+    instance: Instance, options: SolveOptions
+) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    """Regions whose full outage leaves more unmet than `resilience` allows, whatever the plan.
+
+    For each region: the least total unmet demand under its outage over all plans that meet
+    the nominal policies (contracts free), against the allowed share of all demand.
+    """
+    assert instance.resilience is not None
+    allowed = instance.resilience.max_outage_shortage
+    nominal = instance.replace(resilience=None, scenarios=[])
+    demand = sum(build_data(nominal).demand.values())
+    findings = []
+    worst = allowed
+    for region in instance.regions:
+        stage = Stage(
+            f"outage:{region.id}",
+            0.0,
+            build_data(nominal, capacity_factor={region.id: 0.0}, recourse=True),
+        )
+        model = build_model(build_data(nominal), [stage])
+        model.total_cost.deactivate()
+        block = model.recourse[stage.id]
+        model.least_unmet = pyo.Objective(
+            expr=pyo.quicksum(block.unmet[c] for c in stage.data.unmet_bound)
+        )
+        outcome = run(handover(model), options)
+        if outcome.objective is None or not demand:
+            continue
+        share = outcome.objective / demand
+        if share > allowed + ZERO:
+            worst = max(worst, share)
+            findings.append(
+                {
+                    "elements": ["resilience", f"outage:{region.id}"],
+                    "kind": "resilience",
+                    "region": region.id,
+                    "unmet": _round(outcome.objective),
+                    "share": _round(share),
+                    "message": (
+                        f"a full outage of {region.id} leaves at least "
+                        f"{_fmt(outcome.objective)} of {_fmt(demand)} unmet ({share:.1%}) "
+                        f"whatever is contracted; the requirement allows {allowed:.1%}"
+                    ),
+                }
+            )
+    if not findings:
+        return [], None
+    required = _round(worst)
+    repair = {
+        "element": "resilience",
+        "kind": "resilience",
+        "parameter": "max_outage_shortage",
+        "current": allowed,
+        "required": required,
+        "regions": [f["region"] for f in findings],
+        "message": (
+            f"raise resilience max_outage_shortage from {_fmt(allowed)} to {_fmt(required)}"
+        ),
+    }
+    return findings, repair
+
+
 # --- verification --------------------------------------------------------------------------
 
 
@@ -604,6 +675,8 @@ def _relaxed(instance: Instance, repair: dict[str, Any]) -> Instance | None:
             for p in getattr(policies, field_name)
         ]
         return instance.replace(policies=policies.model_copy(update={field_name: update}))
+    if kind == "resilience":
+        return instance.replace(resilience={"max_outage_shortage": repair["required"]})
     if kind in ("max_supplier_share", "min_suppliers"):
         value = repair["required"]
         if kind == "min_suppliers" and value == 0:
@@ -639,7 +712,7 @@ def _verify(instance: Instance, repair: dict[str, Any], options: SolveOptions) -
     if relaxed is None:
         return None
     try:
-        model = build_model(build_data(relaxed))
+        model = build_model(build_data(relaxed), disruption_stages(relaxed))
     except InfeasibleError:
         return False
     outcome = run(handover(model), options)

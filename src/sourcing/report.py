@@ -210,6 +210,86 @@ def timing_text(results: Results) -> Text:
     return Text(f"timings: {parts}\nmodel size: {size}", style="dim")
 
 
+def scenario_table(results: Results) -> Table:
+    """Cost and unmet demand in the nominal plan and in each disruption."""
+    money, quantity = results.units["money"], results.units["quantity"]
+    table = _table(f"Scenarios (contracts fixed, flows re-chosen; {money}, {quantity})")
+    for column in ("scenario", "probability", "cost", "unmet", "unmet %", "products hit"):
+        table.add_column(
+            column, justify="left" if column in ("scenario", "products hit") else "right"
+        )
+    assert results.scenarios is not None
+    for row in results.scenarios.itertuples(index=False):
+        table.add_row(
+            str(row.scenario),
+            f"{row.probability:.3g}",
+            _number(row.cost),
+            _number(row.shortage, 1),
+            _percent(row.shortage_share),
+            row.products_hit or "-",
+        )
+    if results.risk:
+        risk = results.risk
+        table.caption = (
+            f"expected cost {_number(risk['expected_cost'])}, CVaR at {risk['cvar_level']:g}: "
+            f"{_number(risk['cvar'])}, expected unmet {_number(risk['expected_shortage'], 1)}"
+        )
+        table.caption_justify = "left"
+    return table
+
+
+def resilience_text(results: Results) -> Text:
+    money = results.units["money"]
+    resilience = results.resilience or {}
+    cost = resilience.get("cost")
+    extra = ", ".join(resilience.get("extra_contracts", [])) or "none"
+    return Text(
+        f"Resilience (any one region out, at most "
+        f"{_percent(resilience.get('max_outage_shortage', 0.0))} of demand unmet) costs "
+        f"{'-' if cost is None else _number(cost)} {money} over the plain plan; extra "
+        f"contracts: {extra}"
+    )
+
+
+def outage_rows_table(rows: list[dict[str, Any]], units: dict[str, str]) -> Table:
+    money, quantity = units["money"], units["quantity"]
+    table = _table(f"Outages ({quantity}, {money}; contracts fixed, flows re-optimised)")
+    for column in (
+        "outage",
+        "kind",
+        "factor",
+        "unmet",
+        "unmet %",
+        "cost",
+        "extra cost",
+        "products hit",
+    ):
+        table.add_column(
+            column, justify="left" if column in ("outage", "kind", "products hit") else "right"
+        )
+    for row in rows:
+        table.add_row(
+            str(row["outage"]),
+            row["kind"],
+            f"{row['factor']:g}",
+            _number(row["shortage"], 1),
+            _percent(row["shortage_share"]),
+            _number(row["cost"]),
+            _number(row["extra_cost"]),
+            ", ".join(row["products_hit"]) or "-",
+        )
+    return table
+
+
+def render_stress(results: Results, rows: list[dict[str, Any]], console: Console) -> None:
+    """The plan in one line, then one row per outage."""
+    parts: list[Any] = [summary_text(results)]
+    if results.resilience:
+        parts.append(resilience_text(results))
+    parts.append(outage_rows_table(rows, results.units))
+    console.print(Group(*parts))
+
+
 def render(results: Results, console: Console, *, verbose: bool = False) -> None:
     """Print what an analyst reads first: status, costs, shares, contracts, binding policies."""
     parts: list[Any] = [summary_text(results)]
@@ -223,6 +303,10 @@ def render(results: Results, console: Console, *, verbose: bool = False) -> None
             parts.append(shortage_table(results))
         if results.policy_costs is not None:
             parts.append(policy_cost_table(results))
+        if results.scenarios is not None:
+            parts.append(scenario_table(results))
+        if results.resilience:
+            parts.append(resilience_text(results))
         if results.message:
             parts.append(Text(results.message, style="yellow"))
     elif results.status == "infeasible":

@@ -7,7 +7,7 @@ import math
 import os
 import shutil
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +53,7 @@ class Results:
     scenarios: pd.DataFrame | None = None
     scenario_flows: pd.DataFrame | None = None
     risk: dict[str, float] | None = None
+    resilience: dict[str, Any] | None = None
 
     @property
     def solve_time(self) -> float:
@@ -94,6 +95,7 @@ class Results:
             "message": self.message,
             "scenarios": None if self.scenarios is None else self._scenario_records(),
             "risk": self.risk,
+            "resilience": self.resilience,
         }
 
     def _scenario_records(self) -> list[dict[str, Any]]:
@@ -374,6 +376,25 @@ def plan_results(
         scenario_flows=scenario_flows,
         risk=risk,
     )
+
+
+def with_resilience_cost(results: Results, instance: Instance, plain: Results) -> Results:
+    """`results` with what its resilience requirement costs against the `plain` plan."""
+    assert instance.resilience is not None
+    cost = (
+        None
+        if results.objective is None or plain.objective is None
+        else results.objective - plain.objective
+    )
+    summary = {
+        "max_outage_shortage": instance.resilience.max_outage_shortage,
+        "plain_objective": plain.objective,
+        "cost": cost,
+        "extra_contracts": sorted(
+            set(results.contracts["supplier"]) - set(plain.contracts["supplier"])
+        ),
+    }
+    return replace(results, resilience=summary)
 
 
 SCENARIO_COLUMNS = [

@@ -1,0 +1,63 @@
+"""Second-stage re-optimisation: the flows of one stage with the contracts held fixed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sourcing.data import ModelData
+from sourcing.errors import UsageError
+from sourcing.model import build_model
+from sourcing.model.resilience import add_outage_shortage
+from sourcing.solve import SolveOptions, handover, run
+
+ZERO = 1e-7
+
+
+@dataclass(frozen=True)
+class Recourse:
+    """Cost (money, fixed costs of the contracts included), flows and unmet demand."""
+
+    cost: float
+    flows: dict[tuple[str, str, str, Any], float] = field(default_factory=dict)
+    unmet: dict[tuple[str, str, Any], float] = field(default_factory=dict)
+
+
+def solve_recourse(
+    data: ModelData,
+    contracts: frozenset[str],
+    options: SolveOptions,
+    max_shortage: float | None = None,
+) -> Recourse:
+    """The cheapest flows of the stage `data` among `contracts` (total unmet <= max_shortage)."""
+    model = build_model(data)
+    add_outage_shortage(model, data, max_shortage)
+    for supplier in contracts:
+        if supplier in model.use_supplier:
+            model.use_supplier[supplier].fix(1)
+    handed = handover(model)
+    outcome = run(handed, options)
+    if outcome.values is None or outcome.objective is None:
+        raise UsageError(f"the re-optimisation of a stage found no plan ({outcome.message})")
+    values = dict(zip((id(v) for v in handed.columns), outcome.values, strict=True))
+
+    def positive(variables: Any, keys: Any) -> dict:
+        found = {}
+        for key in keys:
+            quantity = round(float(values.get(id(variables[key]), 0.0)), 9)
+            if quantity > ZERO:
+                found[key] = quantity
+        return found
+
+    # The objective holds the fixed costs of the contracts that can still deliver; those
+    # that cannot (an outage took all they offer) are paid all the same.
+    idle = sum(
+        s.fixed_cost
+        for s in data.instance.suppliers
+        if s.id in contracts and s.id not in model.use_supplier
+    )
+    return Recourse(
+        cost=outcome.objective + idle,
+        flows=positive(model.flow, data.flows),
+        unmet=positive(model.unmet, data.unmet_bound),
+    )
