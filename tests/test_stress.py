@@ -137,7 +137,7 @@ def test_survive_forces_a_resilient_plan(tmp_path: Path):
     assert payload["objective"] == pytest.approx(540.0)
     assert payload["resilience"]["cost"] == pytest.approx(30.0)
     assert payload["resilience"]["extra_contracts"] == ["jp"]
-    outage = next(s for s in payload["scenarios"] if s["scenario"] == "outage:CN")
+    outage = next(s for s in payload["scenarios"] if s["id"] == "outage:CN")
     assert outage["shortage"] == pytest.approx(40.0)
 
 

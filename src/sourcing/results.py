@@ -102,12 +102,15 @@ class Results:
         """One object per scenario (nominal first), with its shortages and busiest suppliers."""
         assert self.scenarios is not None and self.scenario_flows is not None
         records = []
+        shortages = self._scenario_shortages
         for row in _records(self.scenarios):
             flows = self.scenario_flows[self.scenario_flows["scenario"] == row["scenario"]]
             load = flows.groupby("supplier", sort=False)["quantity"].sum()
-            short = self._scenario_shortages.get(row["scenario"], [])
+            short = shortages.get(row["scenario"], [])
+            scenario_id = row.pop("scenario")
             records.append(
                 {
+                    "id": scenario_id,
                     **row,
                     "shortages": short,
                     "suppliers": [
