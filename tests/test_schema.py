@@ -475,7 +475,6 @@ SINGLE_PROBLEMS = [
         _set(["risk"], {"cvar_level": 1, "weight": 0.5}),
         "risk.cvar_level: Input should be less than 1",
     ),
-
 ]
 
 

@@ -366,8 +366,12 @@ def stage_definitions(instance: Instance) -> list[tuple[str, float, dict[str, fl
 def _scale(
     value: float | dict[str, float] | None, factor: float
 ) -> float | dict[str, float] | None:
+    """A capacity times a factor. A factor of 0 leaves nothing, whatever the capacity (an
+    unlimited one, or a map lacking a period); otherwise unlimited stays unlimited."""
+    if factor == 0:
+        return 0.0
     if value is None:
-        return None if factor > 0 else 0.0
+        return None
     if isinstance(value, dict):
         return {k: v * factor for k, v in value.items()}
     return value * factor

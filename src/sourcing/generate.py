@@ -3,10 +3,12 @@
 The same (size, seed) always gives the same instance. Every instance has fixed costs, per-period
 capacities, minimum orders, several markets with transport and tariffs, a China cap, an allied
 floor and an export-control ban, and is feasible (shortage penalties bound every product).
+With `scenarios=n`, it also has n seeded disruption scenarios (see `disruption_scenarios`).
 """
 
 from __future__ import annotations
 
+import math
 import random
 from dataclasses import dataclass
 from typing import Any
@@ -53,8 +55,53 @@ def estimated_flows(size: Size) -> int:
     return suppliers * size.offers_per_supplier * size.markets * size.periods
 
 
-def generate_data(size: str | Size, seed: int = 0) -> dict[str, Any]:
-    """The raw instance data (a dict, as read from a file) for `size` and `seed`."""
+MAX_SCENARIO_PROBABILITY = 0.3
+MAX_SCENARIO_FACTOR = 0.8
+
+
+def disruption_scenarios(
+    count: int, seed: int, suppliers: list[str], blocs: list[str]
+) -> list[dict[str, Any]]:
+    """`count` seeded disruption scenarios over these suppliers and blocs (and `REGIONS`).
+
+    Each scenario names one or two random keys (a region most often, else a bloc or a
+    supplier) with a capacity factor in [0, `MAX_SCENARIO_FACTOR`] (a full outage one time in
+    four); the probabilities add up to at most `MAX_SCENARIO_PROBABILITY`. Keys and factors of
+    scenario i depend only on `seed` and i, so a larger `count` extends a smaller one.
+    """
+    if count < 0:
+        raise ValueError(f"scenarios must be >= 0, got {count}")
+    if count == 0:
+        return []
+    rng = random.Random(f"scenarios-{seed}")
+    drawn: list[tuple[dict[str, float], float]] = []
+    for _ in range(count):
+        factors: dict[str, float] = {}
+        for _ in range(rng.choice([1, 1, 2])):
+            pool = rng.choices([REGIONS, blocs or REGIONS, suppliers], weights=[6, 1, 3])[0]
+            key = rng.choice(pool)
+            full = rng.random() < 0.25
+            factors[key] = 0.0 if full else round(rng.uniform(0.0, MAX_SCENARIO_FACTOR), 2)
+        drawn.append((factors, rng.uniform(0.5, 1.5)))
+    budget = random.Random(f"probability-{seed}-{count}").uniform(0.1, MAX_SCENARIO_PROBABILITY)
+    weights = sum(weight for _, weight in drawn)
+    return [
+        {
+            "id": f"disruption-{i:02d}",
+            # rounded down, so the total stays within the budget
+            "probability": math.floor(budget * weight / weights * 1e6) / 1e6,
+            "capacity_factor": factors,
+        }
+        for i, (factors, weight) in enumerate(drawn)
+    ]
+
+
+def generate_data(size: str | Size, seed: int = 0, scenarios: int = 0) -> dict[str, Any]:
+    """The raw instance data (a dict, as read from a file) for `size` and `seed`.
+
+    `scenarios` adds that many seeded disruption scenarios (`disruption_scenarios`); the rest
+    of the instance, but for its name, does not depend on it.
+    """
     dims = SIZES[size] if isinstance(size, str) else size
     rng = random.Random(seed)
     periods = list(range(2026, 2026 + dims.periods))
@@ -116,7 +163,8 @@ def generate_data(size: str | Size, seed: int = 0) -> dict[str, Any]:
                     }
                 )
     data: dict[str, Any] = {
-        "name": f"generated-{size if isinstance(size, str) else 'custom'}-{seed}",
+        "name": f"generated-{size if isinstance(size, str) else 'custom'}-{seed}"
+        + (f"-{scenarios}-scenarios" if scenarios else ""),
         "description": "Seeded synthetic instance from sourcing.generate",
         "units": {"quantity": "thousand wafers", "money": "EUR million"},
         "periods": periods,
@@ -155,9 +203,13 @@ def generate_data(size: str | Size, seed: int = 0) -> dict[str, Any]:
             ],
         },
     }
+    if scenarios:
+        data["scenarios"] = disruption_scenarios(
+            scenarios, seed, [s["id"] for s in suppliers], [b["id"] for b in data["blocs"]]
+        )
     return data
 
 
-def generate(size: str | Size, seed: int = 0) -> Instance:
-    """A validated generated instance."""
-    return Instance.from_data(generate_data(size, seed))
+def generate(size: str | Size, seed: int = 0, scenarios: int = 0) -> Instance:
+    """A validated generated instance (with `scenarios` disruption scenarios)."""
+    return Instance.from_data(generate_data(size, seed, scenarios))

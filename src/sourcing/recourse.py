@@ -32,9 +32,8 @@ def solve_recourse(
     """The cheapest flows of the stage `data` among `contracts` (total unmet <= max_shortage)."""
     model = build_model(data)
     add_outage_shortage(model, data, max_shortage)
-    for supplier in contracts:
-        if supplier in model.use_supplier:
-            model.use_supplier[supplier].fix(1)
+    for supplier in model.use_supplier:  # the contracts are given: no new ones
+        model.use_supplier[supplier].fix(1 if supplier in contracts else 0)
     handed = handover(model)
     outcome = run(handed, options)
     if outcome.values is None or outcome.objective is None:
