@@ -22,10 +22,8 @@ from click.testing import CliRunner
 from sourcing import Instance, Results, solve
 from sourcing.check import check_plan
 from sourcing.cli import main
-from sourcing.data import build_data
 from sourcing.errors import InstanceError
-from sourcing.generate import Size, generate, generate_data
-from sourcing.model import build_model, disruption_stages
+from sourcing.generate import generate, generate_data
 from sourcing.plan import Plan, StagePlan
 
 REL = 1e-9
@@ -656,47 +654,6 @@ def test_solve_json_reports_scenarios_and_risk(tmp_path: Path) -> None:
         "weight": 0,
         "expected_shortage": approx(4),
     }
-
-
-# --- a second solver on generated stochastic instances ----------------------------------------
-
-SMALL = Size(suppliers_per_region=1, products=3, markets=2, periods=2, offers_per_supplier=2)
-
-
-def scip_objective(instance: Instance, tmp_path: Path) -> float:
-    """Optimum of the same extensive form written as an LP file and solved by SCIP."""
-    pyscipopt = pytest.importorskip("pyscipopt")
-    model = build_model(build_data(instance), disruption_stages(instance))
-    path = tmp_path / "model.lp"
-    model.write(str(path), io_options={"symbolic_solver_labels": True})
-    scip = pyscipopt.Model()
-    scip.hideOutput()
-    scip.readProblem(str(path))
-    scip.setParam("limits/gap", 1e-9)
-    scip.optimize()
-    assert scip.getStatus() == "optimal"
-    return float(scip.getObjVal())
-
-
-@pytest.mark.parametrize(
-    ("size", "seed", "scenarios", "risk"),
-    [
-        (SMALL, 1, 4, None),
-        (SMALL, 2, 6, {"cvar_level": 0.9, "weight": 0.5}),
-        ("XS", 3, 5, {"cvar_level": 0.95, "weight": 1.0}),
-        ("S", 3, 2, None),
-    ],
-)
-def test_highs_and_scip_agree_with_scenarios(
-    size: str | Size, seed: int, scenarios: int, risk: Data | None, tmp_path: Path
-) -> None:
-    instance = generate(size, seed, scenarios=scenarios)
-    if risk is not None:
-        instance = instance.replace(risk=risk)
-    assert len(instance.scenarios) == scenarios
-    res = solve(instance, mip_gap=1e-9)
-    assert res.status == "optimal"
-    assert res.objective == pytest.approx(scip_objective(instance, tmp_path), rel=1e-6)
 
 
 # --- the generator's scenarios ------------------------------------------------------------------

@@ -9,7 +9,7 @@ import pytest
 from sourcing import solve
 from sourcing.data import build_data
 from sourcing.generate import Size, generate
-from sourcing.model import build_model
+from sourcing.model import build_model, disruption_stages
 
 pyscipopt = pytest.importorskip("pyscipopt")
 
@@ -17,8 +17,8 @@ MEDIUM = Size(suppliers_per_region=3, products=5, markets=2, periods=3, offers_p
 
 
 def scip_objective(instance, tmp_path: Path) -> float:
-    """Optimum of the same MILP written to an LP file and solved by SCIP."""
-    model = build_model(build_data(instance))
+    """Optimum of the same MILP (extensive form with scenarios) written as LP, solved by SCIP."""
+    model = build_model(build_data(instance), disruption_stages(instance))
     path = tmp_path / "model.lp"
     model.write(str(path), io_options={"symbolic_solver_labels": True})
     scip = pyscipopt.Model()
@@ -36,3 +36,27 @@ def test_highs_and_scip_agree(size, seed, tmp_path):
     results = solve(instance, mip_gap=1e-9)
     assert results.status == "optimal"
     assert results.objective == pytest.approx(scip_objective(instance, tmp_path), rel=1e-6)
+
+
+SMALL = Size(suppliers_per_region=1, products=3, markets=2, periods=2, offers_per_supplier=2)
+
+
+@pytest.mark.parametrize(
+    ("size", "seed", "scenarios", "risk"),
+    [
+        (SMALL, 1, 4, None),
+        (SMALL, 2, 6, {"cvar_level": 0.9, "weight": 0.5}),
+        ("XS", 3, 5, {"cvar_level": 0.95, "weight": 1.0}),
+        ("S", 3, 2, None),
+    ],
+)
+def test_highs_and_scip_agree_with_scenarios(
+    size: str | Size, seed: int, scenarios: int, risk: dict | None, tmp_path: Path
+) -> None:
+    instance = generate(size, seed, scenarios=scenarios)
+    if risk is not None:
+        instance = instance.replace(risk=risk)
+    assert len(instance.scenarios) == scenarios
+    res = solve(instance, mip_gap=1e-9)
+    assert res.status == "optimal"
+    assert res.objective == pytest.approx(scip_objective(instance, tmp_path), rel=1e-6)
