@@ -21,7 +21,6 @@ from sourcing.prices import RowDuals, binding_rows
 from sourcing.schema import NOMINAL, Instance, group_members
 
 COST_COMPONENTS = ("fixed", "purchase", "tariff", "transport", "holding", "shortage", "risk")
-SHARE_TOLERANCE = 1e-6
 
 
 @dataclass(frozen=True)

@@ -17,16 +17,6 @@ from sourcing.schema import Instance, lookup
 from sourcing.solve import SolveOptions
 
 MISSING_PENALTY_FACTOR = 100.0
-OUTAGE_COLUMNS = [
-    "outage",
-    "kind",
-    "factor",
-    "shortage",
-    "shortage_share",
-    "cost",
-    "extra_cost",
-    "products_hit",
-]
 
 
 def with_penalties(instance: Instance) -> Instance:
