@@ -2,24 +2,42 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import shutil
 import sys
+import tempfile
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import click
+import pandas as pd
 from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 
 from sourcing.api import solve as solve_instance
 from sourcing.errors import InstanceError, SourcingError, UsageError
+from sourcing.frontier import frontier as trace_frontier
 from sourcing.io import DEFAULT_INSTANCE, load_instance
-from sourcing.report import render, render_stress
+from sourcing.plots import plot_frontier, plot_sweep
+from sourcing.report import render, render_stress, sweep_table
 from sourcing.results import Results, with_resilience_cost
 from sourcing.schema import Instance
 from sourcing.solve import SolveOptions
 from sourcing.stress import outage_table
+from sourcing.study import grid, parse_setting
+from sourcing.sweep import frame_records
+from sourcing.sweep import sweep as run_sweep
 
 EXIT_OK, EXIT_ERROR, EXIT_INVALID, EXIT_INFEASIBLE, EXIT_NO_SOLUTION = 0, 1, 2, 3, 4
 STATUS_EXIT = {
@@ -238,6 +256,195 @@ def stress(
         click.echo(json.dumps([_public(row) for row in rows]))
     else:
         render_stress(results, rows, _console())
+    return EXIT_OK
+
+
+@contextlib.contextmanager
+def _progress_bar(total: int) -> Iterator[Callable[[int, int], None] | None]:
+    """A progress bar with the time left, on stderr, for sweeps of more than a few points."""
+    if total <= 3:
+        yield None
+        return
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("left"),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("solving points", total=total)
+
+        def advance(done: int, _: int) -> None:
+            bar.update(task, completed=done)
+
+        yield advance
+
+
+def _emit_table(frame: pd.DataFrame, fmt: str, title: str, shares: list[str] | None = None) -> None:
+    if fmt == "json":
+        click.echo(json.dumps(frame_records(frame)))
+    elif fmt == "csv":
+        click.echo(frame.to_csv(index=False), nl=False)
+    else:
+        _console().print(sweep_table(frame, title, shares))
+
+
+def _write_study(frame: pd.DataFrame, output: Path, name: str, draw: Callable[[Path], Any]) -> None:
+    """`name`.csv and `name`.png into `output`, the pair written together or not at all."""
+    output.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{name}.", dir=output))
+    try:
+        frame.to_csv(staging / f"{name}.csv", index=False)
+        draw(staging / f"{name}.png")
+        for suffix in ("csv", "png"):
+            os.replace(staging / f"{name}.{suffix}", output / f"{name}.{suffix}")
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+study_format = click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "csv"]),
+    default="table",
+    show_default=True,
+    help="Table for reading; JSON (one object per point) or CSV for scripts.",
+)
+parallel_options = [
+    click.option(
+        "--jobs",
+        type=click.IntRange(min=1),
+        help="Local processes solving points in parallel (default: all cores).",
+    ),
+    click.option(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="Run the points on this Dask distributed scheduler instead.",
+    ),
+    click.option(
+        "--output",
+        type=click.Path(file_okay=False, path_type=Path),
+        help="Write a CSV and a PNG picture of the study into this directory.",
+    ),
+]
+
+
+def _parallel(command: Callable[..., Any]) -> Callable[..., Any]:
+    for option in reversed(parallel_options):
+        command = option(command)
+    return command
+
+
+@main.command(name="sweep")
+@instance_argument
+@click.option(
+    "--set",
+    "settings",
+    multiple=True,
+    required=True,
+    metavar="PATH=VALUES",
+    help="A parameter and its values: start:stop:step or a,b,c; repeat for a grid.",
+)
+@study_format
+@_parallel
+@solver_options
+@debug_option
+@guarded
+def sweep_command(
+    instance: Path | None,
+    settings: tuple[str, ...],
+    fmt: str,
+    jobs: int | None,
+    scheduler: str | None,
+    output: Path | None,
+    survive: float | None,
+    **options: Any,
+) -> int:
+    """Solve INSTANCE at every point of a parameter grid; one row per point.
+
+    Example: --set 'policies.caps[cn-cap].max_share=0:0.5:0.05'
+    """
+    loaded = load_instance(instance)
+    if survive is not None:
+        loaded = loaded.replace(resilience={"max_outage_shortage": survive})
+    grid_settings = dict(parse_setting(text) for text in settings)
+    points = grid(grid_settings)
+    with _progress_bar(len(points)) as progress:
+        frame = run_sweep(
+            loaded, points, jobs=jobs, scheduler=scheduler, progress=progress, **options
+        )
+    frame.attrs["parameters"] = list(grid_settings)
+    money = loaded.units.money
+    if output is not None:
+        _write_study(
+            frame,
+            output,
+            "sweep",
+            lambda path: plot_sweep(
+                frame, path, money=money, title=f"{loaded.name}: cost across the sweep"
+            ),
+        )
+    _emit_table(frame, fmt, f"Sweep of {loaded.name} ({money})")
+    return EXIT_OK
+
+
+@main.command(name="frontier")
+@instance_argument
+@click.option("--group", required=True, help="Region, bloc or supplier id to de-risk from.")
+@click.option(
+    "--points",
+    type=click.IntRange(min=2),
+    default=11,
+    show_default=True,
+    help="Levels of the largest share, from today's down to 0.",
+)
+@study_format
+@_parallel
+@solver_options
+@debug_option
+@guarded
+def frontier_command(
+    instance: Path | None,
+    group: str,
+    points: int,
+    fmt: str,
+    jobs: int | None,
+    scheduler: str | None,
+    output: Path | None,
+    survive: float | None,
+    **options: Any,
+) -> int:
+    """The price of de-risking: cost against the largest share of GROUP, with breakpoints."""
+    loaded = load_instance(instance)
+    if survive is not None:
+        loaded = loaded.replace(resilience={"max_outage_shortage": survive})
+    with _progress_bar(points) as progress:
+        frame = trace_frontier(
+            loaded,
+            group,
+            points=points,
+            jobs=jobs,
+            scheduler=scheduler,
+            progress=progress,
+            **options,
+        )
+    money = loaded.units.money
+    if output is not None:
+        _write_study(
+            frame,
+            output,
+            "frontier",
+            lambda path: plot_frontier(
+                frame,
+                path,
+                group=group,
+                money=money,
+                title=f"{loaded.name}: the price of de-risking from {group}",
+            ),
+        )
+    _emit_table(frame, fmt, f"Cost against the largest share of {group} ({money})", [group])
     return EXIT_OK
 
 

@@ -7,6 +7,7 @@ from typing import Any
 import pandas as pd
 from rich import box
 from rich.console import Console, Group
+from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
@@ -288,6 +289,53 @@ def render_stress(results: Results, rows: list[dict[str, Any]], console: Console
         parts.append(resilience_text(results))
     parts.append(outage_rows_table(rows, results.units))
     console.print(Group(*parts))
+
+
+def sweep_table(frame: pd.DataFrame, title: str, shares: list[str] | None = None) -> Table:
+    """A sweep or frontier: parameters, status, objective, shares, HHI, what binds.
+
+    `shares` picks the groups whose share is shown (default: every region with supply).
+    """
+    table = _table(escape(title))
+    parameters = frame.attrs.get("parameters", [])
+    if shares is None:
+        shares = [
+            c.removeprefix("share_")
+            for c in frame.columns
+            if c.startswith("share_")
+            and frame.attrs.get("kinds", {}).get(c, "region") == "region"
+            and frame[c].fillna(0).max() > 0
+        ]
+    frontier = "breakpoint" in frame.columns
+    columns = [
+        *parameters,
+        "status",
+        "objective",
+        *(f"share_{g}" for g in shares),
+        "hhi",
+        "shortage",
+        *(["breakpoint", "newly_binding", "released"] if frontier else ["binding"]),
+    ]
+    columns = [c for c in columns if c in frame.columns]
+    for column in columns:
+        label = column.removeprefix("share_") + (" %" if column.startswith("share_") else "")
+        left = column in ("status", "binding", "newly_binding", "released")
+        table.add_column(escape(label), justify="left" if left else "right")
+    for row in frame.to_dict(orient="records"):
+        table.add_row(*(escape(_cell(row.get(c), c, parameters)) for c in columns))
+    return table
+
+
+def _cell(value: Any, column: str, parameters: list[str]) -> str:
+    if value is None or (isinstance(value, float) and value != value):
+        return "-"
+    if column.startswith("share_"):
+        return f"{100 * value:.1f}"
+    if column == "breakpoint":
+        return "*" if value else ""
+    if isinstance(value, float):
+        return f"{value:,.4g}" if column in parameters or column == "hhi" else _number(value)
+    return str(value)
 
 
 def render(results: Results, console: Console, *, verbose: bool = False) -> None:

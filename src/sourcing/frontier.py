@@ -1,0 +1,102 @@
+"""The price of de-risking: cost against the largest share one group may hold (epsilon-constraint).
+
+A cap on the group (per product, market and period) is added and tightened from the share the
+group holds at the unconstrained optimum down to zero; each level is solved as a sweep point.
+A breakpoint is a level where the slope of the cost changes as the set of binding policies
+changes; the policies that start to bind there are named.
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sourcing.api import solve
+from sourcing.errors import UsageError
+from sourcing.schema import Instance
+from sourcing.study import apply_overrides
+from sourcing.sweep import Progress, sweep
+
+SLOPE_TOLERANCE = 1e-6
+
+
+def largest_share(instance: Instance, group: str, **options: Any) -> float:
+    """The largest share `group` holds in any product, market and period at the optimum."""
+    results = solve(instance, **options)
+    if results.plan is None:
+        raise UsageError(f"the instance has no plan ({results.status}); no frontier to trace")
+    shares = results.shares[results.shares["group"] == group]
+    return float(shares["share"].max()) if len(shares) else 0.0
+
+
+def frontier(
+    instance: Instance,
+    group: str,
+    *,
+    points: int = 11,
+    jobs: int | None = None,
+    scheduler: str | None = None,
+    progress: Progress | None = None,
+    **options: Any,
+) -> pd.DataFrame:
+    """Cost at `points` levels of the largest share allowed to `group`, from today's to 0.
+
+    Columns: max_share, status, objective, the sweep's outcome columns, `breakpoint`,
+    `newly_binding` (policies binding at this level that did not at the previous one) and
+    `released` (policies that bound at the previous level and no longer do).
+    """
+    if group not in {r.id for r in instance.regions} | {b.id for b in instance.blocs} | {
+        s.id for s in instance.suppliers
+    }:
+        raise UsageError(f"unknown group {group!r}: name a region, bloc or supplier id")
+    if points < 2:
+        raise UsageError("a frontier needs at least 2 points")
+    start = largest_share(instance, group, **options)
+    cap_id = f"frontier:{group}"
+    capped = apply_overrides(
+        instance, [f"+policies.caps={{id: '{cap_id}', group: '{group}', max_share: 1.0}}"]
+    )
+    levels = [round(float(v), 9) for v in np.linspace(start, 0.0, points)]
+    path = f"policies.caps[{cap_id}].max_share"
+    frame = sweep(
+        capped, {path: levels}, jobs=jobs, scheduler=scheduler, progress=progress, **options
+    )
+    frame = frame.rename(columns={path: "max_share"})
+    frame.attrs["parameters"] = ["max_share"]
+    return _mark_breakpoints(frame, cap_id)
+
+
+def _mark_breakpoints(frame: pd.DataFrame, cap_id: str) -> pd.DataFrame:
+    frame = frame.copy()
+    frame["breakpoint"] = False
+    frame["newly_binding"] = ""
+    frame["released"] = ""
+    solved = frame.index[frame["status"].isin(["optimal", "feasible"])].tolist()
+    scale = max(1.0, float(frame["objective"].abs().max() or 0.0))
+    for before, here in itertools.pairwise(solved):
+        old = _binding(frame.loc[before], cap_id)
+        now = _binding(frame.loc[here], cap_id)
+        frame.loc[here, "newly_binding"] = ", ".join(p for p in now if p not in old)
+        frame.loc[here, "released"] = ", ".join(p for p in old if p not in now)
+    # A breakpoint: the slope changes where the set of binding policies changes.
+    for before, here, after in zip(solved, solved[1:], solved[2:], strict=False):
+        slope_in = _slope(frame, before, here)
+        slope_out = _slope(frame, here, after)
+        changed = _binding(frame.loc[before], cap_id) != _binding(frame.loc[here], cap_id)
+        if changed and abs(slope_out - slope_in) > SLOPE_TOLERANCE * scale:
+            frame.loc[here, "breakpoint"] = True
+    return frame
+
+
+def _slope(frame: pd.DataFrame, a: Any, b: Any) -> float:
+    dx = float(frame.loc[b, "max_share"]) - float(frame.loc[a, "max_share"])
+    dy = float(frame.loc[b, "objective"]) - float(frame.loc[a, "objective"])
+    return dy / dx if dx else 0.0
+
+
+def _binding(row: pd.Series, cap_id: str) -> list[str]:
+    text = row.get("binding") or ""
+    return [p for p in str(text).split(", ") if p and p != cap_id]

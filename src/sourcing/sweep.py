@@ -1,0 +1,185 @@
+"""Sweeps: solve an instance at every point of a parameter grid and tabulate the outcomes.
+
+Each point is an independent solve of the overridden instance, so the table is the same
+whether points run one after another, in local processes, or on a Dask cluster.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from typing import Any
+
+import pandas as pd
+
+from sourcing.api import solve
+from sourcing.errors import InstanceError, UsageError
+from sourcing.results import COST_COMPONENTS, Results
+from sourcing.schema import Instance, group_members
+from sourcing.study import apply_overrides, grid
+
+Progress = Callable[[int, int], None]
+"""Called with (points done, points in all) after each point."""
+
+
+def point_row(instance: Instance, parameters: Mapping[str, Any], results: Results) -> dict:
+    """One sweep row: parameters, status, objective, cost breakdown, shares, HHI, shortage."""
+    row: dict[str, Any] = {
+        "parameters": dict(parameters),
+        "status": results.status,
+        "objective": results.objective,
+        "mip_gap": results.mip_gap,
+    }
+    if results.plan is None:
+        row["message"] = results.message.splitlines()[0] if results.message else ""
+        return row
+    row.update({f"cost_{name}": float(results.costs[name]) for name in COST_COMPONENTS})
+    row["shortage"] = float(results.shortages["quantity"].sum()) if len(results.shortages) else 0.0
+    totals = results.flows.groupby("supplier")["quantity"].sum()
+    delivered = float(totals.sum())
+    members = group_members(instance)
+    region_shares = {}
+    for kind, groups in (("region", instance.regions), ("bloc", instance.blocs)):
+        for group in groups:
+            quantity = float(sum(q for s, q in totals.items() if s in members[group.id]))
+            share = quantity / delivered if delivered else 0.0
+            row[f"share_{group.id}"] = share
+            if kind == "region":
+                region_shares[group.id] = share
+    row["hhi"] = sum(s * s for s in region_shares.values())  # over regions, in [0, 1]
+    row["binding"] = ", ".join(dict.fromkeys(results.binding_policies["policy"]))
+    return row
+
+
+def _solve_point(
+    data: dict[str, Any], parameters: dict[str, Any], options: dict[str, Any]
+) -> dict[str, Any]:
+    """Solve one point (runs in a worker process or on a Dask worker)."""
+    instance = Instance.from_data(data)
+    try:
+        changed = apply_overrides(instance, parameters)
+    except (InstanceError, UsageError) as exc:
+        return {
+            "parameters": parameters,
+            "status": "invalid",
+            "objective": None,
+            "message": str(exc).replace("\n", "; "),
+        }
+    return point_row(changed, parameters, solve(changed, **options))
+
+
+def _points(settings: Mapping[str, Iterable[Any]] | Sequence[Mapping[str, Any]]) -> list[dict]:
+    if isinstance(settings, Mapping):
+        return grid(settings)
+    return [dict(point) for point in settings]
+
+
+def sweep(
+    instance: Instance,
+    settings: Mapping[str, Iterable[Any]] | Sequence[Mapping[str, Any]],
+    *,
+    jobs: int | None = None,
+    scheduler: str | None = None,
+    progress: Progress | None = None,
+    **options: Any,
+) -> pd.DataFrame:
+    """Solve `instance` at every point and return one row per point, in grid order.
+
+    `settings` maps override paths to the values to try (a grid of all combinations), or is
+    a list of points {path: value}. `jobs` local processes solve points in parallel (default:
+    the machine's cores; 1 runs in this process); `scheduler` is the address of a Dask
+    distributed scheduler to run them on instead. `options` go to `solve` for every point.
+    A point whose overrides give an invalid instance has status "invalid" and a message.
+    """
+    points = _points(settings)
+    for point in points[:1]:  # fail early, naming the path, if a path does not exist
+        apply_overrides(instance, {path: value for path, value in point.items()})
+    data = instance.model_dump(by_alias=True, exclude_none=True)
+    if scheduler is not None:
+        rows = _run_dask(scheduler, data, points, options, progress)
+    else:
+        rows = _run_local(data, points, options, jobs, progress)
+    return rows_frame(rows)
+
+
+def _run_local(
+    data: dict[str, Any],
+    points: list[dict[str, Any]],
+    options: dict[str, Any],
+    jobs: int | None,
+    progress: Progress | None,
+) -> list[dict[str, Any]]:
+    workers = min(jobs or os.cpu_count() or 1, len(points)) or 1
+    rows: list[dict[str, Any] | None] = [None] * len(points)
+    if workers == 1:
+        for i, point in enumerate(points):
+            rows[i] = _solve_point(data, point, options)
+            if progress:
+                progress(i + 1, len(points))
+        return [r for r in rows if r is not None]
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        futures = {
+            pool.submit(_solve_point, data, point, options): i for i, point in enumerate(points)
+        }
+        for done, future in enumerate(as_completed(futures), start=1):
+            rows[futures[future]] = future.result()
+            if progress:
+                progress(done, len(points))
+    return [r for r in rows if r is not None]
+
+
+def _run_dask(
+    address: str,
+    data: dict[str, Any],
+    points: list[dict[str, Any]],
+    options: dict[str, Any],
+    progress: Progress | None,
+) -> list[dict[str, Any]]:
+    try:
+        from dask.distributed import Client, as_completed
+    except ImportError:
+        raise UsageError("--scheduler needs Dask: pip install 'dask[distributed]'") from None
+    with Client(address) as client:
+        futures = [
+            client.submit(_solve_point, data, point, options, pure=False) for point in points
+        ]
+        index = {future.key: i for i, future in enumerate(futures)}
+        rows: list[dict[str, Any] | None] = [None] * len(points)
+        for done, future in enumerate(as_completed(futures), start=1):
+            rows[index[future.key]] = future.result()
+            if progress:
+                progress(done, len(points))
+    return [r for r in rows if r is not None]
+
+
+def rows_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    """The sweep table: one column per parameter path, then the outcome columns."""
+    paths = list(dict.fromkeys(p for row in rows for p in row["parameters"]))
+    records = [
+        {
+            **{p: row["parameters"].get(p) for p in paths},
+            **{k: v for k, v in row.items() if k != "parameters"},
+        }
+        for row in rows
+    ]
+    frame = pd.DataFrame.from_records(records)
+    frame.attrs["parameters"] = paths
+    return frame
+
+
+def frame_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """The sweep table as JSON-ready objects: `parameters`, `status`, `objective`, the rest."""
+    paths = frame.attrs.get("parameters", [])
+    records = []
+    for row in frame.to_dict(orient="records"):
+        clean = {k: (None if isinstance(v, float) and v != v else v) for k, v in row.items()}
+        records.append(
+            {
+                "parameters": {p: clean.pop(p) for p in paths},
+                "status": clean.pop("status"),
+                "objective": clean.pop("objective"),
+                **clean,
+            }
+        )
+    return records
