@@ -31,7 +31,9 @@ RECORDED = {
 def bundled_files() -> list[str]:
     suffixes = {".yaml", ".yml", ".json", ".toml"}
     return sorted(
-        str(p.relative_to(INSTANCES_DIR)) for p in INSTANCES_DIR.rglob("*") if p.suffix in suffixes
+        str(p.relative_to(INSTANCES_DIR))
+        for p in INSTANCES_DIR.rglob("*")
+        if p.suffix in suffixes and not p.name.endswith(".whatifs.yaml")
     )
 
 

@@ -35,7 +35,7 @@ from sourcing.results import Results, with_resilience_cost
 from sourcing.schema import Instance
 from sourcing.solve import SolveOptions
 from sourcing.stress import outage_table
-from sourcing.study import grid, parse_setting
+from sourcing.study import apply_whatifs, grid, parse_setting, whatif_file_for
 from sourcing.sweep import frame_records
 from sourcing.sweep import sweep as run_sweep
 
@@ -121,6 +121,13 @@ def solver_options(command: Callable[..., Any]) -> Callable[..., Any]:
             "--verbose", "-v", is_flag=True, help="Solver log on stderr; timings in the table."
         ),
         click.option(
+            "--what-if",
+            "whatifs",
+            multiple=True,
+            metavar="NAME",
+            help="Apply a named what-if from INSTANCE's .whatifs.yaml file (repeatable).",
+        ),
+        click.option(
             "--survive",
             type=click.FloatRange(0, 1),
             help="Require that a full outage of any one region leaves at most this share of "
@@ -150,13 +157,22 @@ def _console() -> Console:
     return console if console.is_terminal else Console(width=120)
 
 
-def _solve(
-    instance: Path | None, survive: float | None, **options: Any
-) -> tuple[Instance, Results]:
-    """Load, apply --survive, solve; with a resilience requirement, also price it."""
+def _load(instance: Path | None, whatifs: tuple[str, ...], survive: float | None) -> Instance:
+    """Load INSTANCE, then apply the named what-ifs and --survive."""
     loaded = load_instance(instance)
+    if whatifs:
+        path = DEFAULT_INSTANCE if instance is None else instance
+        loaded = apply_whatifs(loaded, whatifs, whatif_file_for(path))
     if survive is not None:
         loaded = loaded.replace(resilience={"max_outage_shortage": survive})
+    return loaded
+
+
+def _solve(
+    instance: Path | None, whatifs: tuple[str, ...], survive: float | None, **options: Any
+) -> tuple[Instance, Results]:
+    """Load (see `_load`), solve; with a resilience requirement, also price it."""
+    loaded = _load(instance, whatifs, survive)
     results = solve_instance(loaded, **options)
     if loaded.resilience is not None and results.objective is not None:
         plain_options = {k: v for k, v in options.items() if k != "policy_costs"}
@@ -186,11 +202,12 @@ def solve(
     fmt: str,
     output: Path | None,
     survive: float | None,
+    whatifs: tuple[str, ...],
     verbose: bool,
     **options: Any,
 ) -> int:
     """Solve INSTANCE (default: the bundled EU-Japan instance) and report the plan."""
-    _, results = _solve(instance, survive, verbose=verbose, **options)
+    _, results = _solve(instance, whatifs, survive, verbose=verbose, **options)
     if output is not None:
         try:
             results.to_dir(output)
@@ -225,6 +242,7 @@ def stress(
     factor: float,
     blocs: bool,
     survive: float | None,
+    whatifs: tuple[str, ...],
     verbose: bool,
     **options: Any,
 ) -> int:
@@ -233,7 +251,7 @@ def stress(
     The optimal plan's contracts stay fixed; for every outage the table shows the demand left
     unmet, the extra cost against the same contracts without an outage, and the products hit.
     """
-    loaded, results = _solve(instance, survive, verbose=verbose, **options)
+    loaded, results = _solve(instance, whatifs, survive, verbose=verbose, **options)
     if results.plan is None:
         if fmt == "json":
             click.echo(json.dumps([]))
@@ -360,15 +378,14 @@ def sweep_command(
     scheduler: str | None,
     output: Path | None,
     survive: float | None,
+    whatifs: tuple[str, ...],
     **options: Any,
 ) -> int:
     """Solve INSTANCE at every point of a parameter grid; one row per point.
 
     Example: --set 'policies.caps[cn-cap].max_share=0:0.5:0.05'
     """
-    loaded = load_instance(instance)
-    if survive is not None:
-        loaded = loaded.replace(resilience={"max_outage_shortage": survive})
+    loaded = _load(instance, whatifs, survive)
     grid_settings = dict(parse_setting(text) for text in settings)
     points = grid(grid_settings)
     with _progress_bar(len(points)) as progress:
@@ -414,12 +431,11 @@ def frontier_command(
     scheduler: str | None,
     output: Path | None,
     survive: float | None,
+    whatifs: tuple[str, ...],
     **options: Any,
 ) -> int:
     """The price of de-risking: cost against the largest share of GROUP, with breakpoints."""
-    loaded = load_instance(instance)
-    if survive is not None:
-        loaded = loaded.replace(resilience={"max_outage_shortage": survive})
+    loaded = _load(instance, whatifs, survive)
     with _progress_bar(points) as progress:
         frame = trace_frontier(
             loaded,

@@ -19,11 +19,13 @@ import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import yaml
 
-from sourcing.errors import UsageError
+from sourcing.errors import InstanceError, Problem, UsageError
+from sourcing.io import read_data
 from sourcing.schema import Instance
 
 _SEGMENT = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)(?:\[([^\]]+)\])?$")
@@ -169,3 +171,68 @@ def grid(settings: Mapping[str, Iterable[Any]]) -> list[dict[str, Any]]:
     paths = list(settings)
     values = [list(v) for v in settings.values()]
     return [dict(zip(paths, combo, strict=True)) for combo in itertools.product(*values)]
+
+
+# --- named what-ifs --------------------------------------------------------------------------
+
+WHATIF_SUFFIX = ".whatifs.yaml"
+
+
+def whatif_file_for(instance_path: Path) -> Path:
+    """Where the named what-ifs of an instance live: `default.yaml` -> `default.whatifs.yaml`."""
+    return instance_path.with_name(instance_path.stem + WHATIF_SUFFIX)
+
+
+def load_whatifs(path: Path) -> dict[str, list[Override]]:
+    """Named lists of overrides from a file such as::
+
+        whatifs:
+          - name: strict-china
+            description: China at most 10 % of mature logic
+            overrides:
+              - policies.caps[cn-cap].max_share=0.1
+              - "+policies.bans={id: no-cn-dram, group: CN, products: [dram]}"
+
+    `overrides` may also be a map {path: value}. Problems name the file and the field path.
+    """
+    data = read_data(path)
+    problems: list[Problem] = []
+    entries = data.get("whatifs") if isinstance(data, dict) else None
+    if not isinstance(entries, list):
+        raise InstanceError([Problem("whatifs", "expected a list of named what-ifs")], str(path))
+    found: dict[str, list[Override]] = {}
+    for i, entry in enumerate(entries):
+        where = f"whatifs[{i}]"
+        if not isinstance(entry, dict) or not isinstance(entry.get("name"), str):
+            problems.append(Problem(f"{where}.name", "each what-if needs a name"))
+            continue
+        unknown = set(entry) - {"name", "description", "overrides"}
+        problems += [Problem(f"{where}.{key}", "unknown key") for key in sorted(unknown)]
+        raw = entry.get("overrides", [])
+        try:
+            if isinstance(raw, dict):
+                items = [Override(str(k), v) for k, v in raw.items()]
+            elif isinstance(raw, list):
+                items = [Override.parse(str(text)) for text in raw]
+            else:
+                raise UsageError("expected a list of path=value texts or a map {path: value}")
+        except UsageError as exc:
+            problems.append(Problem(f"{where}.overrides", str(exc)))
+            continue
+        if entry["name"] in found:
+            problems.append(Problem(f"{where}.name", f"duplicate name {entry['name']!r}"))
+        found[entry["name"]] = items
+    if problems:
+        raise InstanceError(problems, str(path))
+    return found
+
+
+def apply_whatifs(instance: Instance, names: Iterable[str], path: Path) -> Instance:
+    """`instance` with the named what-ifs of the file at `path` applied in order."""
+    whatifs = load_whatifs(path)
+    for name in names:
+        if name not in whatifs:
+            known = ", ".join(sorted(whatifs)) or "none"
+            raise UsageError(f"no what-if named {name!r} in {path} (known: {known})")
+        instance = apply_overrides(instance, whatifs[name])
+    return instance
