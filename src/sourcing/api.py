@@ -65,15 +65,40 @@ def solve(
     clock = time.perf_counter()
     handed = handover(model)
     timings["handover"] = time.perf_counter() - clock
-    size = {
+    outcome = run(handed, options)
+    timings["solve"] = outcome.seconds
+    results = finish(instance, data, stages, model, handed, outcome, options, timings)
+    if policy_costs and results.objective is not None:
+        clock = time.perf_counter()
+        costs = price_policies(
+            instance, results.objective, lambda changed: solve(changed, **_plain(options))
+        )
+        timings["policy_costs"] = time.perf_counter() - clock
+        results = replace(results, policy_costs=pd.DataFrame(costs, columns=POLICY_COST_COLUMNS))
+    return results
+
+
+def model_size(handed: HandedOver) -> dict[str, int]:
+    return {
         "rows": handed.num_rows,
         "columns": len(handed.columns),
         "binaries": handed.num_integer,
         "nonzeros": handed.nonzeros,
     }
-    outcome = run(handed, options)
-    timings["solve"] = outcome.seconds
 
+
+def finish(
+    instance: Instance,
+    data: ModelData,
+    stages: list[Stage],
+    model: Any,
+    handed: HandedOver,
+    outcome: SolverOutcome,
+    options: SolveOptions,
+    timings: dict[str, float],
+) -> Results:
+    """Results from what HiGHS returned: the plan, checked independently, and its tables."""
+    size = model_size(handed)
     clock = time.perf_counter()
     if outcome.status == "infeasible":
         return _infeasible(instance, options, timings, size)
@@ -86,7 +111,7 @@ def solve(
     assert_plan_ok(instance, plan)
     duals = row_duals(handed.rows, outcome.row_duals) if outcome.row_duals is not None else {}
     timings["extract"] = time.perf_counter() - clock
-    results = plan_results(
+    return plan_results(
         data,
         plan,
         status=outcome.status,
@@ -97,14 +122,6 @@ def solve(
         duals=duals,
         message=outcome.message,
     )
-    if policy_costs and results.objective is not None:
-        clock = time.perf_counter()
-        costs = price_policies(
-            instance, results.objective, lambda changed: solve(changed, **_plain(options))
-        )
-        timings["policy_costs"] = time.perf_counter() - clock
-        results = replace(results, policy_costs=pd.DataFrame(costs, columns=POLICY_COST_COLUMNS))
-    return results
 
 
 def _settle_unweighted_stages(plan: Plan, stages: list[Stage], options: SolveOptions) -> Plan:

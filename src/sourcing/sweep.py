@@ -15,8 +15,10 @@ import pandas as pd
 
 from sourcing.api import solve
 from sourcing.errors import InstanceError, UsageError
+from sourcing.resolve import Resolver
 from sourcing.results import COST_COMPONENTS, Results
 from sourcing.schema import Instance, group_members
+from sourcing.solve import SolveOptions
 from sourcing.study import apply_overrides, grid
 
 Progress = Callable[[int, int], None]
@@ -53,9 +55,15 @@ def point_row(instance: Instance, parameters: Mapping[str, Any], results: Result
 
 
 def _solve_point(
-    data: dict[str, Any], parameters: dict[str, Any], options: dict[str, Any]
+    data: dict[str, Any],
+    parameters: dict[str, Any],
+    options: dict[str, Any],
+    resolver: Resolver | None = None,
 ) -> dict[str, Any]:
-    """Solve one point (runs in a worker process or on a Dask worker)."""
+    """Solve one point (here, in a worker process or on a Dask worker).
+
+    With a `resolver`, the model kept from the previous point is updated in place where it can.
+    """
     instance = Instance.from_data(data)
     try:
         changed = apply_overrides(instance, parameters)
@@ -66,7 +74,8 @@ def _solve_point(
             "objective": None,
             "message": str(exc).replace("\n", "; "),
         }
-    return point_row(changed, parameters, solve(changed, **options))
+    results = resolver.solve(changed) if resolver is not None else solve(changed, **options)
+    return point_row(changed, parameters, results)
 
 
 def _points(settings: Mapping[str, Iterable[Any]] | Sequence[Mapping[str, Any]]) -> list[dict]:
@@ -82,6 +91,7 @@ def sweep(
     jobs: int | None = None,
     scheduler: str | None = None,
     progress: Progress | None = None,
+    reuse: bool = True,
     **options: Any,
 ) -> pd.DataFrame:
     """Solve `instance` at every point and return one row per point, in grid order.
@@ -91,6 +101,10 @@ def sweep(
     the machine's cores; 1 runs in this process); `scheduler` is the address of a Dask
     distributed scheduler to run them on instead. `options` go to `solve` for every point.
     A point whose overrides give an invalid instance has status "invalid" and a message.
+    Run in this process (`jobs=1`), points re-use the model of the previous one where only
+    costs or shares changed (`reuse`, see `sourcing.resolve`); elsewhere each point is built
+    anew. Statuses and objectives agree either way; where several plans tie, the reported
+    plan may differ.
     """
     points = _points(settings)
     for point in points[:1]:  # fail early, naming the path, if a path does not exist
@@ -99,8 +113,13 @@ def sweep(
     if scheduler is not None:
         rows = _run_dask(scheduler, data, points, options, progress)
     else:
-        rows = _run_local(data, points, options, jobs, progress)
+        rows = _run_local(data, points, options, jobs, progress, reuse)
     return rows_frame(rows)
+
+
+def _solver_options(options: dict[str, Any]) -> dict[str, Any]:
+    keys = ("time_limit", "mip_gap", "threads", "seed")
+    return {k: options[k] for k in keys if k in options}
 
 
 def _run_local(
@@ -109,12 +128,14 @@ def _run_local(
     options: dict[str, Any],
     jobs: int | None,
     progress: Progress | None,
+    reuse: bool,
 ) -> list[dict[str, Any]]:
     workers = min(jobs or os.cpu_count() or 1, len(points)) or 1
     rows: list[dict[str, Any] | None] = [None] * len(points)
     if workers == 1:
+        resolver = Resolver(SolveOptions(**_solver_options(options))) if reuse else None
         for i, point in enumerate(points):
-            rows[i] = _solve_point(data, point, options)
+            rows[i] = _solve_point(data, point, options, resolver)
             if progress:
                 progress(i + 1, len(points))
         return [r for r in rows if r is not None]

@@ -1,0 +1,192 @@
+"""Persistent re-solves for what-if sweeps: change only what changed, warm-start from the last plan.
+
+A `Resolver` builds the model of one instance and keeps it in HiGHS. For each new (overridden)
+instance it derives the sparse tables again (cheap) and compares them with the built ones:
+
+- if only numbers that live in the objective or in the coefficients of share rows differ
+  (unit costs, tariffs, transport, fixed costs, holding costs, shortage penalties, the shares of
+  caps and floors, `max_supplier_share`), it changes those entries in HiGHS in place;
+- anything else (other numbers, other index sets, scenarios) rebuilds the model from scratch.
+
+Either way the previous plan is offered to HiGHS as a starting solution. The results are the
+same as `solve`'s: the plan is extracted the same way and passes the same independent check.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from sourcing.api import finish
+from sourcing.data import ModelData, ShareRow, build_data
+from sourcing.errors import InfeasibleError
+from sourcing.model import build_model, disruption_stages
+from sourcing.results import Results
+from sourcing.schema import Instance
+from sourcing.solve import HandedOver, SolveOptions, handover, run
+
+# Tables that must match exactly for an in-place update (everything but costs and shares).
+_FIXED_TABLES = (
+    "periods",
+    "demand",
+    "flows",
+    "flow_bound",
+    "suppliers",
+    "offer_periods",
+    "offer_bound",
+    "min_order",
+    "supplier_capacity",
+    "cells",
+    "stock_bound",
+    "unmet_bound",
+    "min_suppliers",
+    "min_supplier_share",
+    "product_demand",
+)
+
+
+def _share_shape(rows: list[ShareRow]) -> list[tuple[Any, ...]]:
+    return [(r.policy, r.key, r.flows, r.group_flows) for r in rows]
+
+
+@dataclass
+class Resolver:
+    """One model kept in HiGHS across the points of a sweep."""
+
+    options: SolveOptions = field(default_factory=SolveOptions)
+    rebuilds: int = 0
+    updates: int = 0
+    _data: ModelData | None = None
+    _model: Any = None
+    _handed: HandedOver | None = None
+    _column: dict[int, int] = field(default_factory=dict)
+    _row: dict[tuple[str, tuple[Any, ...]], int] = field(default_factory=dict)
+    _start: np.ndarray | None = None
+
+    def solve(self, instance: Instance) -> Results:
+        """Results for `instance`, re-using the model kept from the previous call if it can."""
+        timings: dict[str, float] = {}
+        clock = time.perf_counter()
+        data = build_data(instance)
+        stages = disruption_stages(instance)
+        if not stages and self._can_update(data):
+            self._update(data)
+            self.updates += 1
+            timings["update"] = time.perf_counter() - clock
+        else:
+            try:
+                self._rebuild(data, stages)
+            except InfeasibleError:
+                self._data = None
+                from sourcing.api import solve  # the diagnosis path is solve's
+
+                return solve(instance, **self._solve_options())
+            self.rebuilds += 1
+            timings["build"] = time.perf_counter() - clock
+        assert self._handed is not None
+        if self._start is not None and len(self._start) == len(self._handed.columns):
+            self._handed.highs.setSolution(
+                len(self._start), np.arange(len(self._start), dtype=np.int32), self._start
+            )
+        outcome = run(self._handed, self.options)
+        timings["solve"] = outcome.seconds
+        if outcome.values is not None:
+            self._start = np.asarray(outcome.values, dtype=float)
+        results = finish(
+            instance, data, stages, self._model, self._handed, outcome, self.options, timings
+        )
+        if stages:
+            self._data = None  # a model with scenarios is never updated in place
+        return results
+
+    def _solve_options(self) -> dict[str, Any]:
+        o = self.options
+        return {
+            "time_limit": o.time_limit,
+            "mip_gap": o.mip_gap,
+            "threads": o.threads,
+            "seed": o.seed,
+        }
+
+    # Building -------------------------------------------------------------------------
+    def _rebuild(self, data: ModelData, stages: list[Any]) -> None:
+        self._model = build_model(data, stages)
+        self._handed = handover(self._model)
+        self._data = data
+        self._column = {id(v): i for i, v in enumerate(self._handed.columns)}
+        self._row = {}
+        for i, constraint in enumerate(self._handed.rows):
+            index = constraint.index()
+            key = index if isinstance(index, tuple) else (index,)
+            self._row[(constraint.parent_component().local_name, key)] = i
+        self._start = None
+
+    def _can_update(self, data: ModelData) -> bool:
+        old = self._data
+        if old is None:
+            return False
+        if any(getattr(old, name) != getattr(data, name) for name in _FIXED_TABLES):
+            return False
+        if _share_shape(old.caps) != _share_shape(data.caps):
+            return False
+        if _share_shape(old.floors) != _share_shape(data.floors):
+            return False
+        if (old.max_supplier_share is None) != (data.max_supplier_share is None):
+            return False
+        # A row whose coefficients all vanished at hand-over cannot be given new ones.
+        keys = [("group_share_max", (r.policy, *r.key)) for r in data.caps]
+        keys += [("group_share_min", (r.policy, *r.key)) for r in data.floors]
+        if data.max_supplier_share is not None and data.max_supplier_share < 1:
+            keys += [("supplier_share_max", f) for f in data.flows]
+        return all(key in self._row for key in keys)
+
+    # Updating in place -----------------------------------------------------------------
+    def _col(self, var: Any) -> int | None:
+        return self._column.get(id(var))
+
+    def _update(self, data: ModelData) -> None:
+        assert self._handed is not None
+        highs = self._handed.highs
+        m = self._model
+        costs: dict[int, float] = {}
+        for f in data.flows:
+            if (c := self._col(m.flow[f])) is not None:
+                costs[c] = data.unit_cost[f] + data.tariff_cost[f] + data.transport_cost[f]
+        for s in data.suppliers:
+            if (c := self._col(m.use_supplier[s])) is not None:
+                costs[c] = data.fixed_cost[s]
+        for cell, value in data.holding_cost.items():
+            if (c := self._col(m.stock[cell])) is not None:
+                costs[c] = value
+        for cell, value in data.shortage_penalty.items():
+            if (c := self._col(m.unmet[cell])) is not None:
+                costs[c] = value
+        if costs:
+            indices = np.fromiter(costs, dtype=np.int32)
+            highs.changeColsCost(len(indices), indices, np.fromiter(costs.values(), dtype=float))
+        for family, rows in (("group_share_max", data.caps), ("group_share_min", data.floors)):
+            for row in rows:
+                self._set_share_row(
+                    family, (row.policy, *row.key), row.share, row.flows, set(row.group_flows)
+                )
+        share = data.max_supplier_share
+        if share is not None and share < 1:
+            for f in data.flows:
+                same_cell = data.cell_flows[(f[1], f[2], f[3])]
+                self._set_share_row("supplier_share_max", f, share, tuple(same_cell), {f})
+        self._data = data
+
+    def _set_share_row(
+        self, family: str, key: tuple[Any, ...], share: float, flows: Any, group: set[Any]
+    ) -> None:
+        """Coefficients of a share row: 1 - share for the group's flows, -share for the rest."""
+        assert self._handed is not None
+        row = self._row[(family, key)]
+        for f in flows:
+            column = self._col(self._model.flow[f])
+            if column is not None:
+                value = (1 - share) if f in group else -share
+                self._handed.highs.changeCoeff(row, column, value)
