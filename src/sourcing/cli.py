@@ -28,6 +28,7 @@ from rich.progress import (
 from sourcing.api import solve as solve_instance
 from sourcing.errors import InstanceError, SourcingError, UsageError
 from sourcing.frontier import frontier as trace_frontier
+from sourcing.frontier import outage_frontier
 from sourcing.io import DEFAULT_INSTANCE, load_instance
 from sourcing.plots import plot_frontier, plot_sweep
 from sourcing.report import render, render_stress, sweep_table
@@ -409,7 +410,15 @@ def sweep_command(
 
 @main.command(name="frontier")
 @instance_argument
-@click.option("--group", required=True, help="Region, bloc or supplier id to de-risk from.")
+@click.option("--group", help="Region, bloc or supplier id to de-risk from (--measure share).")
+@click.option(
+    "--measure",
+    type=click.Choice(["share", "outage"]),
+    default="share",
+    show_default=True,
+    help="share: the largest share of GROUP; outage: the demand any one regional outage may "
+    "leave unmet (N-1).",
+)
 @click.option(
     "--points",
     type=click.IntRange(min=2),
@@ -424,7 +433,8 @@ def sweep_command(
 @guarded
 def frontier_command(
     instance: Path | None,
-    group: str,
+    group: str | None,
+    measure: str,
     points: int,
     fmt: str,
     jobs: int | None,
@@ -434,33 +444,32 @@ def frontier_command(
     whatifs: tuple[str, ...],
     **options: Any,
 ) -> int:
-    """The price of de-risking: cost against the largest share of GROUP, with breakpoints."""
+    """The price of de-risking: cost against the largest share of GROUP (or against the demand
+    a single regional outage may leave unmet), with the breakpoints where policies bind."""
     loaded = _load(instance, whatifs, survive)
-    with _progress_bar(points) as progress:
-        frame = trace_frontier(
-            loaded,
-            group,
-            points=points,
-            jobs=jobs,
-            scheduler=scheduler,
-            progress=progress,
-            **options,
-        )
+    study = {"points": points, "jobs": jobs, "scheduler": scheduler, **options}
     money = loaded.units.money
+    with _progress_bar(points) as progress:
+        if measure == "outage":
+            frame = outage_frontier(loaded, progress=progress, **study)
+            xlabel = "largest share of demand unmet in any one regional outage (%)"
+            title = f"{loaded.name}: the price of surviving any one regional outage"
+            heading, shares = f"Cost against the unmet share in the worst outage ({money})", None
+        else:
+            if group is None:
+                raise UsageError("--group is required with --measure share")
+            frame = trace_frontier(loaded, group, progress=progress, **study)
+            xlabel = f"largest share of {group} in any product, market and period (%)"
+            title = f"{loaded.name}: the price of de-risking from {group}"
+            heading, shares = f"Cost against the largest share of {group} ({money})", [group]
     if output is not None:
         _write_study(
             frame,
             output,
             "frontier",
-            lambda path: plot_frontier(
-                frame,
-                path,
-                group=group,
-                money=money,
-                title=f"{loaded.name}: the price of de-risking from {group}",
-            ),
+            lambda path: plot_frontier(frame, path, xlabel=xlabel, money=money, title=title),
         )
-    _emit_table(frame, fmt, f"Cost against the largest share of {group} ({money})", [group])
+    _emit_table(frame, fmt, heading, shares)
     return EXIT_OK
 
 

@@ -66,10 +66,42 @@ def frontier(
     )
     frame = frame.rename(columns={path: "max_share"})
     frame.attrs["parameters"] = ["max_share"]
-    return _mark_breakpoints(frame, cap_id)
+    return _mark_breakpoints(frame, "max_share", cap_id)
 
 
-def _mark_breakpoints(frame: pd.DataFrame, cap_id: str) -> pd.DataFrame:
+def outage_frontier(
+    instance: Instance,
+    *,
+    points: int = 11,
+    jobs: int | None = None,
+    scheduler: str | None = None,
+    progress: Progress | None = None,
+    **options: Any,
+) -> pd.DataFrame:
+    """Cost against the share of demand any single regional outage may leave unmet (N-1).
+
+    Levels run from what the unconstrained plan leaves unmet in its worst regional outage down
+    to 0; levels no plan can meet come out infeasible. Every product needs a shortage penalty.
+    """
+    if points < 2:
+        raise UsageError("a frontier needs at least 2 points")
+    base = instance.replace(resilience={"max_outage_shortage": 1.0})
+    results = solve(base, **options)
+    if results.scenarios is None or results.plan is None:
+        raise UsageError(f"the instance has no plan ({results.status}); no frontier to trace")
+    outages = results.scenarios[results.scenarios["scenario"].str.startswith("outage:")]
+    start = float(outages["shortage_share"].max()) if len(outages) else 0.0
+    levels = [round(float(v), 9) for v in np.linspace(start, 0.0, points)]
+    path = "resilience.max_outage_shortage"
+    frame = sweep(
+        base, {path: levels}, jobs=jobs, scheduler=scheduler, progress=progress, **options
+    )
+    frame = frame.rename(columns={path: "max_outage_shortage"})
+    frame.attrs["parameters"] = ["max_outage_shortage"]
+    return _mark_breakpoints(frame, "max_outage_shortage", "")
+
+
+def _mark_breakpoints(frame: pd.DataFrame, level: str, cap_id: str) -> pd.DataFrame:
     frame = frame.copy()
     frame["breakpoint"] = False
     frame["newly_binding"] = ""
@@ -83,16 +115,16 @@ def _mark_breakpoints(frame: pd.DataFrame, cap_id: str) -> pd.DataFrame:
         frame.loc[here, "released"] = ", ".join(p for p in old if p not in now)
     # A breakpoint: the slope changes where the set of binding policies changes.
     for before, here, after in zip(solved, solved[1:], solved[2:], strict=False):
-        slope_in = _slope(frame, before, here)
-        slope_out = _slope(frame, here, after)
+        slope_in = _slope(frame, level, before, here)
+        slope_out = _slope(frame, level, here, after)
         changed = _binding(frame.loc[before], cap_id) != _binding(frame.loc[here], cap_id)
         if changed and abs(slope_out - slope_in) > SLOPE_TOLERANCE * scale:
             frame.loc[here, "breakpoint"] = True
     return frame
 
 
-def _slope(frame: pd.DataFrame, a: Any, b: Any) -> float:
-    dx = float(frame.loc[b, "max_share"]) - float(frame.loc[a, "max_share"])
+def _slope(frame: pd.DataFrame, level: str, a: Any, b: Any) -> float:
+    dx = float(frame.loc[b, level]) - float(frame.loc[a, level])
     dy = float(frame.loc[b, "objective"]) - float(frame.loc[a, "objective"])
     return dy / dx if dx else 0.0
 

@@ -54,30 +54,31 @@ def plot_sweep(frame: pd.DataFrame, path: Path, *, money: str, title: str) -> Pa
     return path
 
 
-def plot_frontier(frame: pd.DataFrame, path: Path, *, group: str, money: str, title: str) -> Path:
-    """Cost against the largest share allowed to `group`, with the breakpoints labelled."""
+def plot_frontier(frame: pd.DataFrame, path: Path, *, xlabel: str, money: str, title: str) -> Path:
+    """Cost against the frontier's level (its first column, a share), breakpoints labelled."""
     plt = _pyplot()
+    level = frame.attrs["parameters"][0]
     solved = frame[frame["status"].isin(["optimal", "feasible"])]
     fig, ax = plt.subplots(figsize=(7, 4.5), dpi=120)
-    ax.plot(100 * solved["max_share"], solved["objective"], marker=".", color="C0")
-    for row in solved[solved["breakpoint"]].itertuples(index=False):
-        ax.plot(100 * row.max_share, row.objective, marker="o", color="C3")
-        label = (
-            f"{row.newly_binding} binds"
-            if row.newly_binding
-            else f"{row.released} released"
-            if row.released
-            else "breakpoint"
-        )
+    ax.plot(100 * solved[level], solved["objective"], marker=".", color="C0")
+    for row in solved[solved["breakpoint"]].to_dict(orient="records"):
+        x = 100 * row[level]
+        ax.plot(x, row["objective"], marker="o", color="C3")
+        if row["newly_binding"]:
+            label = f"{row['newly_binding']} binds"
+        elif row["released"]:
+            label = f"{row['released']} released"
+        else:
+            label = "breakpoint"
         ax.annotate(
             label,
-            (100 * row.max_share, row.objective),
+            (x, row["objective"]),
             textcoords="offset points",
             xytext=(6, 6),
             fontsize="small",
             color="C3",
         )
-    ax.set_xlabel(f"largest share of {group} in any product, market and period (%)")
+    ax.set_xlabel(xlabel)
     ax.set_ylabel(f"total cost ({money})")
     ax.set_title(title)
     ax.grid(alpha=0.3)
