@@ -114,7 +114,8 @@ def _apply(data: dict[str, Any], override: Override) -> None:
             raise UsageError(f"bad path {override.path!r}: {name!r} is not a list")
         current[name].append(override.value)
         return
-    container, slot = _descend(current, name, key, override.path, create=True)
+    creating = override.action == "set"
+    container, slot = _descend(current, name, key, override.path, create=creating)
     if override.action == "remove":
         if key is None:
             container.pop(slot, None)
@@ -147,7 +148,10 @@ def apply_overrides(
 
 def parse_values(text: str) -> list[Any]:
     """`start:stop:step` (stop included), `a,b,c`, or one value."""
-    if re.fullmatch(r"\s*[-+0-9.eE]+\s*:\s*[-+0-9.eE]+\s*:\s*[-+0-9.eE]+\s*", text):
+    number = r"\s*[-+0-9.eE]+\s*"
+    if re.fullmatch(f"{number}(:{number})+", text) and text.count(":") != 2:
+        raise UsageError(f"range {text!r} needs the form start:stop:step")
+    if re.fullmatch(f"{number}:{number}:{number}", text):
         start, stop, step = (float(x) for x in text.split(":"))
         if step == 0 or (stop - start) / step < 0:
             raise UsageError(f"range {text!r} never reaches its end")

@@ -6,6 +6,7 @@ whether points run one after another, in local processes, or on a Dask cluster.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -108,7 +109,11 @@ def sweep(
     """
     points = _points(settings)
     for point in points[:1]:  # fail early, naming the path, if a path does not exist
-        apply_overrides(instance, {path: value for path, value in point.items()})
+        try:
+            apply_overrides(instance, point)
+        except InstanceError as exc:  # a bad value is that point's row; a bad name is not
+            if any(problem.message == "unknown key" for problem in exc.problems):
+                raise
     data = instance.model_dump(by_alias=True, exclude_none=True)
     if scheduler is not None:
         rows = _run_dask(scheduler, data, points, options, progress)
@@ -139,7 +144,9 @@ def _run_local(
             if progress:
                 progress(i + 1, len(points))
         return [r for r in rows if r is not None]
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    # Spawned, not forked: a fork of a process in which HiGHS has run can hang in HiGHS.
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         futures = {
             pool.submit(_solve_point, data, point, options): i for i, point in enumerate(points)
         }
