@@ -74,6 +74,7 @@ def binding_rows(data: ModelData, plan: Plan, duals: RowDuals) -> list[dict[str,
                 }
             )
     rows += _supplier_share_rows(data, flows, duals)
+    rows += _resilience_rows(data, plan)
     if data.min_suppliers is not None:
         for product, count in counted_suppliers(data, plan).items():
             if count == data.min_suppliers:
@@ -113,6 +114,30 @@ def _supplier_share_rows(
                     "value": q / total,
                     "limit": share,
                     "price_per_point": _price(duals, "supplier_share_max", (s, p, mk, t), total),
+                }
+            )
+    return rows
+
+
+def _resilience_rows(data: ModelData, plan: Plan) -> list[dict[str, Any]]:
+    """Regional outages that leave exactly the unmet share the resilience requirement allows."""
+    resilience = data.instance.resilience
+    demand = sum(data.demand.values())
+    if resilience is None or demand <= 0:
+        return []
+    rows = []
+    for stage, recourse in plan.scenarios.items():
+        if not stage.startswith("outage:"):
+            continue
+        share = sum(recourse.unmet.values()) / demand
+        if abs(share - resilience.max_outage_shortage) <= SHARE_TOLERANCE:
+            rows.append(
+                {
+                    "policy": "resilience",
+                    "kind": "resilience",
+                    "product": stage,
+                    "value": share,
+                    "limit": resilience.max_outage_shortage,
                 }
             )
     return rows
