@@ -28,7 +28,7 @@ from rich.progress import (
 from sourcing.api import solve as solve_instance
 from sourcing.errors import InstanceError, SourcingError, UsageError
 from sourcing.frontier import frontier as trace_frontier
-from sourcing.frontier import outage_frontier
+from sourcing.frontier import hhi_frontier, outage_frontier
 from sourcing.io import DEFAULT_INSTANCE, load_instance
 from sourcing.plots import plot_frontier, plot_sweep
 from sourcing.report import render, render_stress, sweep_table
@@ -413,11 +413,11 @@ def sweep_command(
 @click.option("--group", help="Region, bloc or supplier id to de-risk from (--measure share).")
 @click.option(
     "--measure",
-    type=click.Choice(["share", "outage"]),
+    type=click.Choice(["share", "hhi", "outage"]),
     default="share",
     show_default=True,
-    help="share: the largest share of GROUP; outage: the demand any one regional outage may "
-    "leave unmet (N-1).",
+    help="share: the largest share of GROUP; hhi: the concentration of supply over regions; "
+    "outage: the demand any one regional outage may leave unmet (N-1).",
 )
 @click.option(
     "--points",
@@ -449,8 +449,15 @@ def frontier_command(
     loaded = _load(instance, whatifs, survive)
     study = {"points": points, "jobs": jobs, "scheduler": scheduler, **options}
     money = loaded.units.money
+    scale = 100.0
     with _progress_bar(points) as progress:
-        if measure == "outage":
+        if measure == "hhi":
+            frame = hhi_frontier(loaded, points=points, progress=progress, **options)
+            xlabel = "HHI of supply over regions (0-10,000)"
+            title = f"{loaded.name}: the price of spreading supply across regions"
+            heading, shares = f"Cost against the HHI of regional supply ({money})", None
+            scale = 10_000.0
+        elif measure == "outage":
             frame = outage_frontier(loaded, progress=progress, **study)
             xlabel = "largest share of demand unmet in any one regional outage (%)"
             title = f"{loaded.name}: the price of surviving any one regional outage"
@@ -467,7 +474,9 @@ def frontier_command(
             frame,
             output,
             "frontier",
-            lambda path: plot_frontier(frame, path, xlabel=xlabel, money=money, title=title),
+            lambda path: plot_frontier(
+                frame, path, xlabel=xlabel, money=money, title=title, scale=scale
+            ),
         )
     _emit_table(frame, fmt, heading, shares)
     return EXIT_OK

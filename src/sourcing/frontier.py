@@ -13,14 +13,21 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyomo.environ as pyo
 
-from sourcing.api import solve
+from sourcing.api import finish, solve
+from sourcing.data import build_data
 from sourcing.errors import UsageError
+from sourcing.model import build_model, disruption_stages
+from sourcing.results import Results
 from sourcing.schema import Instance
+from sourcing.solve import SolveOptions, handover, run
 from sourcing.study import apply_overrides
-from sourcing.sweep import Progress, sweep
+from sourcing.sweep import Progress, point_row, rows_frame, sweep
 
 SLOPE_TOLERANCE = 1e-6
+HHI_TANGENTS = 24
+_SOLVER_KEYS = ("time_limit", "mip_gap", "threads", "seed")
 
 
 def largest_share(instance: Instance, group: str, **options: Any) -> float:
@@ -99,6 +106,76 @@ def outage_frontier(
     frame = frame.rename(columns={path: "max_outage_shortage"})
     frame.attrs["parameters"] = ["max_outage_shortage"]
     return _mark_breakpoints(frame, "max_outage_shortage", "")
+
+
+def hhi_frontier(
+    instance: Instance,
+    *,
+    points: int = 11,
+    tangents: int = HHI_TANGENTS,
+    progress: Progress | None = None,
+    **options: Any,
+) -> pd.DataFrame:
+    """Cost against the concentration of supply: the HHI over regions, from today's down to
+    that of an equal split between the regions that can supply.
+
+    Each level adds sum_r q_r^2 <= level, q_r = region r's supply / total demand, with each
+    q_r^2 bounded below by `tangents` tangent lines (an outer approximation, off by at most
+    (1 / 2 tangents)^2 per region). The `hhi` column is the HHI the plan reaches, computed from
+    its flows; where demand goes unmet it may differ from the level.
+    """
+    if points < 2:
+        raise UsageError("a frontier needs at least 2 points")
+    base = solve(instance, **options)
+    if base.plan is None:
+        raise UsageError(f"the instance has no plan ({base.status}); no frontier to trace")
+    start = point_row(instance, {}, base)["hhi"]
+    supplying = {s.region for s in instance.suppliers}
+    floor = 1.0 / max(1, len(supplying))
+    levels = [round(float(v), 9) for v in np.linspace(start, floor, points)]
+    rows = []
+    for done, level in enumerate(levels, start=1):
+        results = _solve_with_hhi_limit(instance, level, tangents, options)
+        rows.append(point_row(instance, {"max_hhi": level}, results))
+        if progress:
+            progress(done, len(levels))
+    frame = rows_frame(rows)
+    frame.attrs["parameters"] = ["max_hhi"]
+    return _mark_breakpoints(frame, "max_hhi", "")
+
+
+def _solve_with_hhi_limit(
+    instance: Instance, level: float, tangents: int, options: dict[str, Any]
+) -> Results:
+    """`solve`, with the nominal plan's regional HHI limited to `level` (see `hhi_frontier`)."""
+    settings = SolveOptions(**{k: options[k] for k in _SOLVER_KEYS if k in options})
+    data = build_data(instance)
+    stages = disruption_stages(instance)
+    model = build_model(data, stages)
+    demand = sum(data.demand.values()) or 1.0
+    regions = sorted({s.region for s in instance.suppliers})
+    region_of = {s.id: s.region for s in instance.suppliers}
+    by_region: dict[str, list[Any]] = {r: [] for r in regions}
+    for flow in data.flows:
+        by_region[region_of[flow[0]]].append(model.flow[flow])
+    grid = [k / tangents for k in range(tangents + 1)]
+    model.hhi_regions = pyo.Set(initialize=regions)
+    model.hhi_points = pyo.Set(initialize=range(len(grid)))
+    model.share_squared = pyo.Var(model.hhi_regions, domain=pyo.NonNegativeReals)
+
+    def tangent(m: Any, r: str, k: int) -> Any:
+        share = pyo.quicksum(by_region[r]) / demand
+        return m.share_squared[r] >= 2 * grid[k] * share - grid[k] ** 2
+
+    model.share_squared_tangent = pyo.Constraint(model.hhi_regions, model.hhi_points, rule=tangent)
+    model.hhi_limit = pyo.Constraint(
+        expr=pyo.quicksum(model.share_squared[r] for r in regions) <= level
+    )
+    timings: dict[str, float] = {}
+    handed = handover(model)
+    outcome = run(handed, settings)
+    timings["solve"] = outcome.seconds
+    return finish(instance, data, stages, model, handed, outcome, settings, timings)
 
 
 def _mark_breakpoints(frame: pd.DataFrame, level: str, cap_id: str) -> pd.DataFrame:

@@ -54,15 +54,18 @@ def plot_sweep(frame: pd.DataFrame, path: Path, *, money: str, title: str) -> Pa
     return path
 
 
-def plot_frontier(frame: pd.DataFrame, path: Path, *, xlabel: str, money: str, title: str) -> Path:
-    """Cost against the frontier's level (its first column, a share), breakpoints labelled."""
+def plot_frontier(
+    frame: pd.DataFrame, path: Path, *, xlabel: str, money: str, title: str, scale: float = 100
+) -> Path:
+    """Cost against the frontier's level (its first column, times `scale`), breakpoints
+    labelled."""
     plt = _pyplot()
     level = frame.attrs["parameters"][0]
     solved = frame[frame["status"].isin(["optimal", "feasible"])]
     fig, ax = plt.subplots(figsize=(7, 4.5), dpi=120)
-    ax.plot(100 * solved[level], solved["objective"], marker=".", color="C0")
+    ax.plot(scale * solved[level], solved["objective"], marker=".", color="C0")
     for row in solved[solved["breakpoint"]].to_dict(orient="records"):
-        x = 100 * row[level]
+        x = scale * row[level]
         ax.plot(x, row["objective"], marker="o", color="C3")
         if row["newly_binding"]:
             label = f"{row['newly_binding']} binds"
