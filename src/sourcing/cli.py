@@ -444,8 +444,9 @@ def frontier_command(
     whatifs: tuple[str, ...],
     **options: Any,
 ) -> int:
-    """The price of de-risking: cost against the largest share of GROUP (or against the demand
-    a single regional outage may leave unmet), with the breakpoints where policies bind."""
+    """The price of de-risking: cost against the largest share of GROUP, the concentration of
+    supply over regions (--measure hhi) or the demand a single regional outage may leave unmet
+    (--measure outage), with the breakpoints where policies start or stop binding."""
     loaded = _load(instance, whatifs, survive)
     study = {"points": points, "jobs": jobs, "scheduler": scheduler, **options}
     money = loaded.units.money
