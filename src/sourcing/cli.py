@@ -8,8 +8,10 @@ import os
 import shutil
 import sys
 import tempfile
+import time
 import traceback
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -173,8 +175,11 @@ def _solve(
     instance: Path | None, whatifs: tuple[str, ...], survive: float | None, **options: Any
 ) -> tuple[Instance, Results]:
     """Load (see `_load`), solve; with a resilience requirement, also price it."""
+    clock = time.perf_counter()
     loaded = _load(instance, whatifs, survive)
+    load_seconds = time.perf_counter() - clock
     results = solve_instance(loaded, **options)
+    results = replace(results, timings={"load": load_seconds, **results.timings})
     if loaded.resilience is not None and results.objective is not None:
         plain_options = {k: v for k, v in options.items() if k != "policy_costs"}
         plain = solve_instance(loaded.replace(resilience=None), **plain_options)
