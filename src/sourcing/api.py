@@ -71,7 +71,7 @@ def solve(
     if policy_costs and results.objective is not None:
         clock = time.perf_counter()
         costs = price_policies(
-            instance, results.objective, lambda changed: solve(changed, **_plain(options))
+            instance, results.objective, lambda changed: solve(changed, **options.keywords())
         )
         timings["policy_costs"] = time.perf_counter() - clock
         results = replace(results, policy_costs=pd.DataFrame(costs, columns=POLICY_COST_COLUMNS))
@@ -142,16 +142,6 @@ def _settle_unweighted_stages(plan: Plan, stages: list[Stage], options: SolveOpt
 
 def _quiet(options: SolveOptions) -> SolveOptions:
     return replace(options, verbose=False)
-
-
-def _plain(options: SolveOptions) -> dict[str, Any]:
-    """Options for the re-solves of `policy_costs`: the same limits, no solver log."""
-    return {
-        "time_limit": options.time_limit,
-        "mip_gap": options.mip_gap,
-        "threads": options.threads,
-        "seed": options.seed,
-    }
 
 
 def _infeasible(

@@ -269,12 +269,7 @@ def stress(
         results.plan.contracts,
         factor=factor,
         blocs=blocs,
-        options=SolveOptions(
-            time_limit=options.get("time_limit"),
-            mip_gap=options.get("mip_gap", 1e-6),
-            threads=options.get("threads"),
-            seed=options.get("seed", 0),
-        ),
+        options=SolveOptions.from_keywords(options),
     )
     if fmt == "json":
         click.echo(json.dumps([_public(row) for row in rows]))

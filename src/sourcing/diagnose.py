@@ -35,7 +35,7 @@ from sourcing.data import ModelData, build_data, covers
 from sourcing.errors import InfeasibleError
 from sourcing.model import Stage, build_model, disruption_stages
 from sourcing.schema import Instance, lookup, period_key
-from sourcing.solve import HandedOver, SolveOptions, handover, run
+from sourcing.solve import HandedOver, SolveOptions, handover, row_key, run
 
 MAX_SINGLE_TESTS = 60
 ZERO = 1e-7
@@ -286,10 +286,8 @@ class _Elastic:
         data = self.data
         rows: dict[str, dict[tuple[Any, ...], int]] = defaultdict(dict)
         for i, constraint in enumerate(self.handed.rows):
-            index = constraint.index()
-            rows[constraint.parent_component().local_name][
-                index if isinstance(index, tuple) else (index,)
-            ] = i
+            family, key = row_key(constraint)
+            rows[family][key] = i
         total_demand = max(sum(data.demand.values()), 1.0)
         product_demand = {p: max(d, 1.0) for p, d in data.product_demand.items()}
 

@@ -27,7 +27,6 @@ from sourcing.sweep import Progress, point_row, rows_frame, sweep
 
 SLOPE_TOLERANCE = 1e-6
 HHI_TANGENTS = 24
-_SOLVER_KEYS = ("time_limit", "mip_gap", "threads", "seed")
 
 
 def largest_share(instance: Instance, group: str, **options: Any) -> float:
@@ -66,14 +65,16 @@ def frontier(
     capped = apply_overrides(
         instance, [f"+policies.caps={{id: '{cap_id}', group: '{group}', max_share: 1.0}}"]
     )
-    levels = [round(float(v), 9) for v in np.linspace(start, 0.0, points)]
     path = f"policies.caps[{cap_id}].max_share"
     frame = sweep(
-        capped, {path: levels}, jobs=jobs, scheduler=scheduler, progress=progress, **options
+        capped,
+        {path: _levels(start, 0.0, points)},
+        jobs=jobs,
+        scheduler=scheduler,
+        progress=progress,
+        **options,
     )
-    frame = frame.rename(columns={path: "max_share"})
-    frame.attrs["parameters"] = ["max_share"]
-    return _mark_breakpoints(frame, "max_share", cap_id)
+    return _mark_breakpoints(_level_column(frame, path, "max_share"), "max_share", cap_id)
 
 
 def outage_frontier(
@@ -98,14 +99,17 @@ def outage_frontier(
         raise UsageError(f"the instance has no plan ({results.status}); no frontier to trace")
     outages = results.scenarios[results.scenarios["scenario"].str.startswith("outage:")]
     start = float(outages["shortage_share"].max()) if len(outages) else 0.0
-    levels = [round(float(v), 9) for v in np.linspace(start, 0.0, points)]
     path = "resilience.max_outage_shortage"
     frame = sweep(
-        base, {path: levels}, jobs=jobs, scheduler=scheduler, progress=progress, **options
+        base,
+        {path: _levels(start, 0.0, points)},
+        jobs=jobs,
+        scheduler=scheduler,
+        progress=progress,
+        **options,
     )
-    frame = frame.rename(columns={path: "max_outage_shortage"})
-    frame.attrs["parameters"] = ["max_outage_shortage"]
-    return _mark_breakpoints(frame, "max_outage_shortage", "")
+    column = "max_outage_shortage"
+    return _mark_breakpoints(_level_column(frame, path, column), column, "")
 
 
 def hhi_frontier(
@@ -132,15 +136,14 @@ def hhi_frontier(
     start = point_row(instance, {}, base)["hhi"]
     supplying = {s.region for s in instance.suppliers}
     floor = 1.0 / max(1, len(supplying))
-    levels = [round(float(v), 9) for v in np.linspace(start, floor, points)]
+    levels = _levels(start, floor, points)
     rows = []
     for done, level in enumerate(levels, start=1):
         results = _solve_with_hhi_limit(instance, level, tangents, options)
         rows.append(point_row(instance, {"max_hhi": level}, results))
         if progress:
             progress(done, len(levels))
-    frame = rows_frame(rows)
-    frame.attrs["parameters"] = ["max_hhi"]
+    frame = _level_column(rows_frame(rows), "max_hhi", "max_hhi")
     return _mark_breakpoints(frame, "max_hhi", "")
 
 
@@ -148,7 +151,7 @@ def _solve_with_hhi_limit(
     instance: Instance, level: float, tangents: int, options: dict[str, Any]
 ) -> Results:
     """`solve`, with the nominal plan's regional HHI limited to `level` (see `hhi_frontier`)."""
-    settings = SolveOptions(**{k: options[k] for k in _SOLVER_KEYS if k in options})
+    settings = SolveOptions.from_keywords(options)
     data = build_data(instance)
     stages = disruption_stages(instance)
     model = build_model(data, stages)
@@ -176,6 +179,18 @@ def _solve_with_hhi_limit(
     outcome = run(handed, settings)
     timings["solve"] = outcome.seconds
     return finish(instance, data, stages, model, handed, outcome, settings, timings)
+
+
+def _levels(start: float, stop: float, points: int) -> list[float]:
+    """`points` evenly spaced levels from `start` to `stop`, both included."""
+    return [round(float(v), 9) for v in np.linspace(start, stop, points)]
+
+
+def _level_column(frame: pd.DataFrame, path: str, column: str) -> pd.DataFrame:
+    """The sweep's parameter column `path` named `column`, the frontier's level."""
+    frame = frame.rename(columns={path: column})
+    frame.attrs["parameters"] = [column]
+    return frame
 
 
 def _mark_breakpoints(frame: pd.DataFrame, level: str, cap_id: str) -> pd.DataFrame:

@@ -15,6 +15,7 @@ from typing import Any
 from sourcing.data import ModelData, ShareRow
 from sourcing.plan import Plan
 from sourcing.schema import Instance
+from sourcing.solve import row_key
 
 RowDuals = dict[tuple[str, tuple[Any, ...]], float]
 """Row dual per (constraint family, index), e.g. ("group_share_max", ("cn-cap", p, m, t))."""
@@ -27,9 +28,7 @@ def row_duals(rows: list[Any], duals: Any) -> RowDuals:
     """Map the duals of the solver's rows back to the model's constraint names and indices."""
     found: RowDuals = {}
     for constraint, dual in zip(rows, duals, strict=True):
-        index = constraint.index()
-        key = index if isinstance(index, tuple) else (index,)
-        found[(constraint.parent_component().local_name, key)] = float(dual)
+        found[row_key(constraint)] = float(dual)
     return found
 
 

@@ -26,7 +26,7 @@ from sourcing.errors import InfeasibleError
 from sourcing.model import build_model, disruption_stages
 from sourcing.results import Results
 from sourcing.schema import Instance
-from sourcing.solve import HandedOver, SolveOptions, handover, run
+from sourcing.solve import HandedOver, SolveOptions, handover, row_key, run
 
 # Tables that must match exactly for an in-place update (everything but costs and shares).
 _FIXED_TABLES = (
@@ -83,7 +83,7 @@ class Resolver:
                 self._data = None
                 from sourcing.api import solve  # the diagnosis path is solve's
 
-                return solve(instance, **self._solve_options())
+                return solve(instance, **self.options.keywords())
             self.rebuilds += 1
             timings["build"] = time.perf_counter() - clock
         assert self._handed is not None
@@ -102,26 +102,13 @@ class Resolver:
             self._data = None  # a model with scenarios is never updated in place
         return results
 
-    def _solve_options(self) -> dict[str, Any]:
-        o = self.options
-        return {
-            "time_limit": o.time_limit,
-            "mip_gap": o.mip_gap,
-            "threads": o.threads,
-            "seed": o.seed,
-        }
-
     # Building -------------------------------------------------------------------------
     def _rebuild(self, data: ModelData, stages: list[Any]) -> None:
         self._model = build_model(data, stages)
         self._handed = handover(self._model)
         self._data = data
         self._column = {id(v): i for i, v in enumerate(self._handed.columns)}
-        self._row = {}
-        for i, constraint in enumerate(self._handed.rows):
-            index = constraint.index()
-            key = index if isinstance(index, tuple) else (index,)
-            self._row[(constraint.parent_component().local_name, key)] = i
+        self._row = {row_key(constraint): i for i, constraint in enumerate(self._handed.rows)}
         self._start = None
 
     def _can_update(self, data: ModelData) -> bool:

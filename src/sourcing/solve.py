@@ -11,7 +11,7 @@ import contextlib
 import os
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -42,6 +42,26 @@ class SolveOptions:
             raise UsageError(f"mip gap must be in [0, 1), got {self.mip_gap}")
         if self.threads is not None and self.threads < 1:
             raise UsageError(f"threads must be at least 1, got {self.threads}")
+
+    @classmethod
+    def from_keywords(cls, keywords: Mapping[str, Any]) -> SolveOptions:
+        """The settings among keyword options (as `solve` takes them); others are ignored."""
+        return cls(**{k: keywords[k] for k in SOLVER_KEYWORDS if k in keywords})
+
+    def keywords(self) -> dict[str, Any]:
+        """The limits as `solve` keywords, without the solver log (for re-solves)."""
+        return {k: getattr(self, k) for k in SOLVER_KEYWORDS}
+
+
+SOLVER_KEYWORDS = ("time_limit", "mip_gap", "threads", "seed")
+
+
+def row_key(constraint: Any) -> tuple[str, tuple[Any, ...]]:
+    """A solver row's constraint as (family, index), e.g. ("group_share_max", ("cn-cap", ...))."""
+    index = constraint.index()
+    return constraint.parent_component().local_name, (
+        index if isinstance(index, tuple) else (index,)
+    )
 
 
 @dataclass

@@ -122,11 +122,6 @@ def sweep(
     return rows_frame(rows)
 
 
-def _solver_options(options: dict[str, Any]) -> dict[str, Any]:
-    keys = ("time_limit", "mip_gap", "threads", "seed")
-    return {k: options[k] for k in keys if k in options}
-
-
 def _run_local(
     data: dict[str, Any],
     points: list[dict[str, Any]],
@@ -138,7 +133,7 @@ def _run_local(
     workers = min(jobs or os.cpu_count() or 1, len(points)) or 1
     rows: list[dict[str, Any] | None] = [None] * len(points)
     if workers == 1:
-        resolver = Resolver(SolveOptions(**_solver_options(options))) if reuse else None
+        resolver = Resolver(SolveOptions.from_keywords(options)) if reuse else None
         for i, point in enumerate(points):
             rows[i] = _solve_point(data, point, options, resolver)
             if progress:
