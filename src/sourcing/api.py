@@ -12,8 +12,8 @@ import pandas as pd
 from sourcing.check import assert_plan_ok
 from sourcing.data import ModelData, build_data
 from sourcing.diagnose import diagnose
-from sourcing.errors import InfeasibleError
-from sourcing.model import Stage, build_model, disruption_stages
+from sourcing.errors import InfeasibleError, UsageError
+from sourcing.model import FORMULATIONS, Stage, build_model, disruption_stages
 from sourcing.plan import Plan, StagePlan
 from sourcing.prices import policy_costs as price_policies
 from sourcing.prices import row_duals
@@ -35,6 +35,7 @@ def solve(
     seed: int = 0,
     verbose: bool = False,
     policy_costs: bool = False,
+    formulation: str = "tight",
 ) -> Results:
     """Solve `instance` with HiGHS and return `Results`.
 
@@ -47,16 +48,30 @@ def solve(
     Binding policies carry their marginal price (LP duals with the contracts fixed); with
     `policy_costs`, each policy is also removed in turn and the instance re-solved, giving the
     total cost of having it (`results.policy_costs`).
+
+    `formulation` "tight" (the default) adds valid inequalities and symmetry breaking and
+    offers HiGHS a plan rounded from the LP relaxation; "plain" does none of it (same optimum,
+    found more slowly; see `sourcing.model.tighten`).
     """
+    if formulation not in FORMULATIONS:
+        raise UsageError(
+            f"formulation must be one of {', '.join(FORMULATIONS)}, got {formulation!r}"
+        )
+    tightening = FORMULATIONS[formulation]
     options = SolveOptions(
-        time_limit=time_limit, mip_gap=mip_gap, threads=threads, seed=seed, verbose=verbose
+        time_limit=time_limit,
+        mip_gap=mip_gap,
+        threads=threads,
+        seed=seed,
+        verbose=verbose,
+        lp_start=tightening.lp_start,
     )
     timings: dict[str, float] = {}
     clock = time.perf_counter()
     data = build_data(instance)
     try:
         stages = disruption_stages(instance)
-        model = build_model(data, stages)
+        model = build_model(data, stages, tightening)
     except InfeasibleError:
         timings["build"] = time.perf_counter() - clock
         return _infeasible(instance, options, timings, {})

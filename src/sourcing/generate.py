@@ -1,6 +1,7 @@
 """Seeded generator of realistic sourcing instances at fixed sizes, for tests and benchmarks.
 
-The same (size, seed) always gives the same instance. Every instance has fixed costs, per-period
+The same (size, seed) always gives the same instance. Every instance has fixed costs (a share of
+the supplier's business, see `QUALIFICATION`), per-period
 capacities, minimum orders, several markets with transport and tariffs, a China cap, an allied
 floor and an export-control ban, and is feasible (shortage penalties bound every product).
 With `scenarios=n`, it also has n seeded disruption scenarios (see `disruption_scenarios`).
@@ -53,6 +54,17 @@ def estimated_flows(size: Size) -> int:
     """Upper bound on the number of flow variables of an instance of this size."""
     suppliers = size.suppliers_per_region * len(REGIONS)
     return suppliers * size.offers_per_supplier * size.markets * size.periods
+
+
+# A contract costs this share of one period's business at full capacity (qualifying a fab
+# for a product takes months of engineering): an assumption that makes contracts matter.
+QUALIFICATION = (0.2, 0.6)
+
+
+def _fixed_cost(share: float, offers: list[dict[str, Any]], capacity: dict[Any, float]) -> float:
+    """`share` of the supplier's mean capacity priced at its mean first-period unit cost."""
+    unit = sum(next(iter(o["unit_cost"].values())) for o in offers) / len(offers)
+    return round(share * unit * sum(capacity.values()) / len(capacity), 1)
 
 
 MAX_SCENARIO_PROBABILITY = 0.3
@@ -132,15 +144,16 @@ def generate_data(size: str | Size, seed: int = 0, scenarios: int = 0) -> dict[s
                         "capacity": round(rng.uniform(20, 120), 1),
                     }
                 )
+            qualification = rng.uniform(QUALIFICATION[0], QUALIFICATION[1])
+            capacity = {
+                t: round(rng.uniform(100, 400) * (1 + 0.05 * i), 1) for i, t in enumerate(periods)
+            }
             suppliers.append(
                 {
                     "id": f"{region.lower()}-{k:02d}",
                     "region": region,
-                    "fixed_cost": round(rng.uniform(20, 200), 1),
-                    "capacity": {
-                        t: round(rng.uniform(100, 400) * (1 + 0.05 * i), 1)
-                        for i, t in enumerate(periods)
-                    },
+                    "fixed_cost": _fixed_cost(qualification, offers, capacity),
+                    "capacity": capacity,
                     "min_order": round(rng.choice([0, 0, 5, 10]), 1),
                     "offers": offers,
                 }

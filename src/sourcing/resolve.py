@@ -87,11 +87,10 @@ class Resolver:
             self.rebuilds += 1
             timings["build"] = time.perf_counter() - clock
         assert self._handed is not None
-        if self._start is not None and len(self._start) == len(self._handed.columns):
-            self._handed.highs.setSolution(
-                len(self._start), np.arange(len(self._start), dtype=np.int32), self._start
-            )
-        outcome = run(self._handed, self.options)
+        start = self._start
+        if start is not None and len(start) != len(self._handed.columns):
+            start = None
+        outcome = run(self._handed, self.options, start)
         timings["solve"] = outcome.seconds
         if outcome.values is not None:
             self._start = np.asarray(outcome.values, dtype=float)

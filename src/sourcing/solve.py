@@ -1,8 +1,8 @@
 """Hand a Pyomo model to HiGHS, run it, and map what HiGHS says to a status.
 
-The hand-over compiles the model with Pyomo's own standard-form compiler and passes the
-coefficient arrays to HiGHS in one call (see `handover`); it is the only place that knows how the
-model reaches the solver.
+The hand-over takes the model's coefficient arrays (recorded while it was built, or compiled by
+Pyomo's own standard-form compiler) and passes them to HiGHS in one call (see `handover`); it is
+the only place that knows how the model reaches the solver.
 """
 
 from __future__ import annotations
@@ -18,22 +18,27 @@ from typing import Any
 import highspy
 import numpy as np
 import pyomo.environ as pyo
+from pyomo.common.gc_manager import PauseGC
 from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
+from scipy import sparse
 
 from sourcing.errors import UsageError
+from sourcing.model.rows import RECORD, RowRecord
 
 STATUSES = ("optimal", "feasible", "infeasible", "no_solution")
 
 
 @dataclass(frozen=True)
 class SolveOptions:
-    """Solver settings: time limit (s), relative MIP gap, threads, random seed, log output."""
+    """Solver settings: time limit (s), relative MIP gap, threads, random seed, log output, and
+    whether to offer HiGHS a first plan rounded from the LP relaxation (see `lp_start`)."""
 
     time_limit: float | None = None
     mip_gap: float = 1e-6
     threads: int | None = None
     seed: int = 0
     verbose: bool = False
+    lp_start: bool = True
 
     def __post_init__(self) -> None:
         if self.time_limit is not None and self.time_limit <= 0:
@@ -95,52 +100,133 @@ class SolverOutcome:
     row_duals: np.ndarray | None = None
 
 
-def handover(model: pyo.ConcreteModel) -> HandedOver:
-    """Compile `model` to arrays with Pyomo's standard-form compiler and pass them to HiGHS."""
-    repn = LinearStandardFormCompiler().write(model, mixed_form=True, set_sense=None)
-    columns = list(repn.columns)
-    n = len(columns)
-    lower = np.array([-np.inf if v.lb is None else v.lb for v in columns], dtype=float)
-    upper = np.array([np.inf if v.ub is None else v.ub for v in columns], dtype=float)
-    integer = np.array([v.is_integer() for v in columns], dtype=bool)
-    rhs = np.asarray(repn.rhs, dtype=float)
-    kinds = np.array([row.bound_type for row in repn.rows], dtype=int)
-    row_lower = np.where(kinds <= 0, rhs, -np.inf)
-    row_upper = np.where(kinds >= 0, rhs, np.inf)
-    matrix = repn.A.tocsc()
-    cost = np.asarray(repn.c.toarray()).ravel()[:n] if repn.c.shape[0] else np.zeros(n, dtype=float)
-    offset = float(repn.c_offset[0]) if len(repn.c_offset) else 0.0
+@dataclass(frozen=True)
+class StandardForm:
+    """A model as arrays: min cost x + offset, rows of `matrix` (CSC) against `rhs` by kind.
 
-    lp = highspy.HighsLp()
-    lp.num_col_ = n
-    lp.num_row_ = len(rhs)
-    lp.col_cost_ = cost
-    lp.col_lower_ = lower
-    lp.col_upper_ = upper
-    lp.row_lower_ = row_lower
-    lp.row_upper_ = row_upper
-    lp.offset_ = offset
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.start_ = matrix.indptr.astype(np.int32)
-    lp.a_matrix_.index_ = matrix.indices.astype(np.int32)
-    lp.a_matrix_.value_ = matrix.data.astype(float)
-    lp.a_matrix_.num_col_ = n
-    lp.a_matrix_.num_row_ = len(rhs)
-    if integer.any():
-        lp.integrality_ = [
-            highspy.HighsVarType.kInteger if flag else highspy.HighsVarType.kContinuous
-            for flag in integer
-        ]
+    Row kinds follow Pyomo's standard-form compiler: 1 is <=, 0 is =, -1 is >=.
+    """
+
+    columns: list[Any]
+    rows: list[Any]
+    kinds: np.ndarray
+    rhs: np.ndarray
+    matrix: Any  # scipy.sparse.csc_array or csc_matrix
+    cost: np.ndarray
+    offset: float
+    lower: np.ndarray  # column bounds and integrality (1.0 or 0.0); nan where not yet known
+    upper: np.ndarray
+    integer: np.ndarray
+
+
+def standard_form(model: pyo.ConcreteModel) -> StandardForm:
+    """The arrays of `model`: from its row record when it is as built, else compiled by Pyomo.
+
+    `sourcing.model.rows` records every row's coefficients while the model is built, so
+    nothing needs to walk the Pyomo expressions again. A model changed afterwards (another
+    objective, constraints added directly) goes through Pyomo's standard-form compiler.
+    """
+    record = model.__dict__.get(RECORD)
+    if record is not None and record.matches(model):
+        return _from_record(record)
+    return _compiled(model)
+
+
+def _from_record(record: RowRecord) -> StandardForm:
+    n, m = len(record.columns), len(record.constraints)
+    entries = (
+        np.frombuffer(record.values, dtype=float),
+        (
+            np.frombuffer(record.row_of_entry, np.intc),
+            np.frombuffer(record.column_of_entry, np.intc),
+        ),
+    )
+    matrix = sparse.coo_matrix(entries, shape=(m, n)).tocsc()  # sums repeated entries
+    matrix.eliminate_zeros()
+    cost = np.zeros(n)
+    if record.cost:
+        cost[np.fromiter(record.cost.keys(), dtype=np.int64)] = list(record.cost.values())
+    return StandardForm(
+        columns=record.columns,
+        rows=record.constraints,
+        kinds=np.frombuffer(record.kinds, dtype=np.int8).astype(int),
+        rhs=np.frombuffer(record.rhs, dtype=float),
+        matrix=matrix,
+        cost=cost,
+        offset=0.0,
+        lower=np.frombuffer(record.lower, dtype=float),
+        upper=np.frombuffer(record.upper, dtype=float),
+        integer=np.frombuffer(record.integer, dtype=float),
+    )
+
+
+def _compiled(model: pyo.ConcreteModel) -> StandardForm:
+    repn = LinearStandardFormCompiler().write(model, mixed_form=True, set_sense=None)
+    n = len(repn.columns)
+    return StandardForm(
+        columns=list(repn.columns),
+        rows=[row.constraint for row in repn.rows],
+        kinds=np.array([row.bound_type for row in repn.rows], dtype=int),
+        rhs=np.asarray(repn.rhs, dtype=float),
+        matrix=repn.A.tocsc(),
+        cost=np.asarray(repn.c.toarray()).ravel()[:n] if repn.c.shape[0] else np.zeros(n),
+        offset=float(repn.c_offset[0]) if len(repn.c_offset) else 0.0,
+        lower=np.full(n, np.nan),
+        upper=np.full(n, np.nan),
+        integer=np.full(n, np.nan),
+    )
+
+
+def _column_bounds(form: StandardForm) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Lower and upper bounds and integrality of the columns; a fixed variable is held at
+    its value. Only bounds the form does not carry are read from Pyomo (slow per variable)."""
+    columns = form.columns
+    lower, upper, integer = form.lower.copy(), form.upper.copy(), form.integer.copy()
+    for i in np.flatnonzero(np.isnan(lower) | np.isnan(upper) | np.isnan(integer)):
+        lb, ub = columns[i].bounds
+        lower[i] = -np.inf if lb is None else lb
+        upper[i] = np.inf if ub is None else ub
+        integer[i] = columns[i].is_integer()
+    for i in np.flatnonzero([v.fixed for v in columns]):
+        lower[i] = upper[i] = columns[i].value
+    return lower, upper, integer.astype(bool)
+
+
+def handover(model: pyo.ConcreteModel) -> HandedOver:
+    """Pass `model` to a new HiGHS instance as arrays, in one call (see `standard_form`)."""
+    with PauseGC():
+        form = standard_form(model)
+        lower, upper, integer = _column_bounds(form)
+    n, rhs, kinds = len(form.columns), form.rhs, form.kinds
+    matrix = form.matrix
     with _stdout_to(os.devnull):  # HiGHS prints a banner when it starts
         highs = highspy.Highs()
     highs.setOptionValue("output_flag", False)
-    highs.passModel(lp)
+    status = highs.passModel(
+        n,
+        len(rhs),
+        int(matrix.nnz),
+        int(highspy.MatrixFormat.kColwise),
+        int(highspy.ObjSense.kMinimize),
+        form.offset,
+        form.cost,
+        lower,
+        upper,
+        np.where(kinds <= 0, rhs, -np.inf),
+        np.where(kinds >= 0, rhs, np.inf),
+        matrix.indptr.astype(np.int32),
+        matrix.indices.astype(np.int32),
+        matrix.data.astype(float),
+        integer.astype(np.int32),
+    )
+    if status == highspy.HighsStatus.kError:
+        raise RuntimeError("HiGHS rejected the model's arrays")
     return HandedOver(
         highs=highs,
-        columns=columns,
-        rows=[row.constraint for row in repn.rows],
+        columns=form.columns,
+        rows=form.rows,
         row_kinds=kinds,
-        offset=offset,
+        offset=form.offset,
         num_rows=len(rhs),
         num_integer=int(integer.sum()),
         nonzeros=int(matrix.nnz),
@@ -167,28 +253,77 @@ def _stdout_to(target: str | int) -> Iterator[None]:
             os.close(descriptor)
 
 
-def run(handed: HandedOver, options: SolveOptions) -> SolverOutcome:
+def run(
+    handed: HandedOver, options: SolveOptions, start: np.ndarray | None = None
+) -> SolverOutcome:
     """Solve with HiGHS under `options`; return a solution only when HiGHS reports one.
 
-    Ctrl-C (KeyboardInterrupt) stops the search cleanly: the best plan found so far comes back
-    with status "feasible", or "no_solution" if there is none yet.
+    `start` (a value per column, e.g. the previous plan of a what-if sweep) is offered to HiGHS
+    as its first plan; without one, and with `options.lp_start`, a plan rounded from the LP
+    relaxation is (see `lp_start`). Ctrl-C (KeyboardInterrupt) stops the search cleanly: the
+    best plan found so far comes back with status "feasible", or "no_solution" if there is
+    none yet.
     """
     highs = handed.highs
     highs.setOptionValue("output_flag", options.verbose)
     highs.setOptionValue("mip_rel_gap", options.mip_gap)
     highs.setOptionValue("random_seed", options.seed)
-    highs.setOptionValue(
-        "time_limit", float(options.time_limit) if options.time_limit is not None else np.inf
-    )
     if options.threads is not None:
         highs.setOptionValue("threads", options.threads)
     started = time.perf_counter()
+    deadline = started + options.time_limit if options.time_limit is not None else np.inf
     with _stdout_to(2 if options.verbose else os.devnull):
+        if start is None and options.lp_start and handed.num_integer:
+            start, interrupted = lp_start(handed, deadline)
+            if interrupted:
+                message = "no plan found: interrupted (Ctrl-C)"
+                seconds = time.perf_counter() - started
+                return SolverOutcome("no_solution", None, None, None, None, seconds, message)
+        if start is not None:
+            highs.setSolution(len(start), np.arange(len(start), dtype=np.int32), start)
+        highs.setOptionValue("time_limit", max(deadline - time.perf_counter(), 1e-3))
         interrupted = _run_interruptible(highs)
         outcome = _outcome(handed, time.perf_counter() - started, options, interrupted)
         if outcome.values is not None:
             outcome = _polish(handed, outcome)
     return replace(outcome, seconds=time.perf_counter() - started)
+
+
+def lp_start(handed: HandedOver, deadline: float = np.inf) -> tuple[np.ndarray | None, bool]:
+    """A first plan rounded from the LP relaxation, and whether Ctrl-C interrupted it.
+
+    Solve the LP relaxation; set every integer column to its LP value rounded up (a contract
+    the LP uses at all is signed); re-solve the LP over the rest. The plan is feasible when
+    that LP is (None if not, or if the deadline passes). It gives HiGHS an incumbent within
+    about the LP gap plus the rounded-up fixed costs in the time of two LP solves, where its
+    own heuristics may take longer.
+    """
+    highs, columns = handed.highs, handed.integer_columns
+    count = len(columns)
+    found: np.ndarray | None = None
+    interrupted = False
+    try:
+        highs.changeColsIntegrality(count, columns, np.zeros(count, dtype=np.uint8))
+        for fix in (False, True):
+            remaining = deadline - time.perf_counter()
+            if remaining <= 0:
+                return None, False
+            highs.setOptionValue("time_limit", remaining)
+            interrupted = _run_interruptible(highs)
+            if interrupted or highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+                return None, interrupted
+            values = np.asarray(highs.getSolution().col_value, dtype=float)
+            if fix:
+                found = values
+            else:
+                rounded = np.clip(
+                    np.ceil(values[columns] - 1e-6), handed.lower[columns], handed.upper[columns]
+                )
+                highs.changeColsBounds(count, columns, rounded, rounded)
+    finally:
+        highs.changeColsBounds(count, columns, handed.lower[columns], handed.upper[columns])
+        highs.changeColsIntegrality(count, columns, np.ones(count, dtype=np.uint8))
+    return found, interrupted
 
 
 def _run_interruptible(highs: highspy.Highs) -> bool:

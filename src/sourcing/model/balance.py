@@ -6,9 +6,11 @@ import pyomo.environ as pyo
 
 from sourcing.data import ModelData
 from sourcing.errors import InfeasibleError
+from sourcing.model.rows import add_rows, equal
+from sourcing.model.variables import var_of
 
 
-def add_demand_balance(m: pyo.ConcreteModel, data: ModelData) -> None:
+def add_demand_balance(m: pyo.Block, data: ModelData) -> None:
     """Stock balance per product, market and period.
 
     stock[p,m,t-1] + sum_s flow[s,p,m,t] + unmet[p,m,t] - stock[p,m,t] = demand[p,m,t]
@@ -16,17 +18,18 @@ def add_demand_balance(m: pyo.ConcreteModel, data: ModelData) -> None:
     Stock starts at zero and ends at zero (it has no variable where nothing is left to serve),
     so a product without holding cost is delivered exactly when it is needed.
     """
+    flow, unmet, stock = var_of(m, "flow"), var_of(m, "unmet"), var_of(m, "stock")
     rows: dict = {}
     empty: set = set()  # stock cells that nothing can enter: held at zero
     for cell in data.cells:  # in period order within each product and market
         product, market, period = cell
         previous = data.previous(period)
-        terms = [m.flow[f] for f in data.cell_flows.get(cell, [])]
+        terms = [flow[f] for f in data.cell_flows.get(cell, [])]
         if cell in data.unmet_bound:
-            terms.append(m.unmet[cell])
+            terms.append(unmet[cell])
         carried = (product, market, previous)
         if previous is not None and carried in data.stock_bound and carried not in empty:
-            terms.append(m.stock[carried])
+            terms.append(stock[carried])
         demand = data.demand.get(cell, 0.0)
         if not terms:
             if demand > 0:  # the diagnosis explains it in the instance's terms
@@ -35,10 +38,12 @@ def add_demand_balance(m: pyo.ConcreteModel, data: ModelData) -> None:
                     f"{period!r} cannot be served"
                 )
             if cell in data.stock_bound:  # nothing comes in, so nothing can be held
-                m.stock[cell].fix(0)
+                stock[cell].fix(0)
                 empty.add(cell)
             continue
-        outgoing = m.stock[cell] if cell in data.stock_bound else 0
-        rows[cell] = (pyo.quicksum(terms) - outgoing, demand)
-    m.balance_cells = pyo.Set(initialize=list(rows), dimen=3, ordered=True)
-    m.demand_balance = pyo.Constraint(m.balance_cells, rule=lambda _, *c: rows[c][0] == rows[c][1])
+        coefs = None
+        if cell in data.stock_bound:
+            coefs = [1.0] * len(terms) + [-1.0]
+            terms.append(stock[cell])
+        rows[cell] = equal(terms, coefs, demand)
+    add_rows(m, "demand_balance", rows)

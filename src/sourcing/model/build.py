@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pyomo.environ as pyo
+from pyomo.common.gc_manager import PauseGC
 
 from sourcing.data import ModelData, build_data, demand_table
 from sourcing.model.balance import add_demand_balance
@@ -23,6 +24,13 @@ from sourcing.model.policies import (
     add_supplier_share_max,
 )
 from sourcing.model.resilience import add_outage_shortage
+from sourcing.model.tighten import (
+    TIGHT,
+    Formulation,
+    add_demand_cover,
+    add_flow_contracts,
+    add_symmetry_breaking,
+)
 from sourcing.model.variables import add_contracts, add_variables
 from sourcing.schema import Instance
 
@@ -65,7 +73,7 @@ def disruption_stages(instance: Instance) -> list[Stage]:
     return stages
 
 
-def _add_stage(block: pyo.Block, data: ModelData) -> None:
+def _add_stage(block: pyo.Block, data: ModelData, formulation: Formulation) -> None:
     """Flows, stock and unmet demand of one stage, with the constraints every stage obeys."""
     add_variables(block, data)
     add_demand_balance(block, data)
@@ -73,31 +81,51 @@ def _add_stage(block: pyo.Block, data: ModelData) -> None:
     add_offer_limit(block, data)
     add_min_order(block, data)
     add_supplier_capacity(block, data)
+    if data.elastic:  # the diagnosis relaxes capacities: the tightening rows would not hold
+        return
+    if formulation.flow_contracts:
+        add_flow_contracts(block, data)
+    if formulation.demand_cover:
+        add_demand_cover(block, data)
 
 
-def build_model(data: ModelData, stages: Sequence[Stage] = ()) -> pyo.ConcreteModel:
+def build_model(
+    data: ModelData, stages: Sequence[Stage] = (), formulation: Formulation = TIGHT
+) -> pyo.ConcreteModel:
     """The sourcing MILP for `data`; see docs/model.md for the formulation.
 
     The nominal plan lives on the model itself, with the buyer's policies; each disruption in
     `stages` is a block `recourse[id]` that shares the contracts (`use_supplier`) only.
+    `formulation` chooses the tightening rows (`sourcing.model.tighten`); they change how fast
+    HiGHS proves the optimum, never the optimum itself.
+
+    Python's cycle collector is paused meanwhile: it would walk the model's millions of
+    objects again and again while they are made (Pyomo's writers pause it too).
     """
+    with PauseGC():
+        return _build(data, stages, formulation)
+
+
+def _build(data: ModelData, stages: Sequence[Stage], formulation: Formulation) -> pyo.ConcreteModel:
     m = pyo.ConcreteModel(name=data.instance.name)
     suppliers = list(
         dict.fromkeys([*data.suppliers, *(s for st in stages for s in st.data.suppliers)])
     )
     add_contracts(m, suppliers)
-    _add_stage(m, data)
+    _add_stage(m, data, formulation)
     add_group_share_max(m, data)
     add_group_share_min(m, data)
     add_supplier_share_max(m, data)
     add_min_suppliers(m, data)
+    if formulation.symmetry and not data.elastic:
+        add_symmetry_breaking(m, data, suppliers)
     costs = [(1.0 - sum(s.probability for s in stages), stage_cost(m, data))]
     if stages:
         m.recourse = pyo.Block([s.id for s in stages])
         for stage in stages:
             block = m.recourse[stage.id]
             block.use_supplier = pyo.Reference(m.use_supplier)
-            _add_stage(block, stage.data)
+            _add_stage(block, stage.data, formulation)
             add_outage_shortage(block, stage.data, stage.max_shortage)
             costs.append((stage.probability, stage_cost(block, stage.data)))
     contracted = set(suppliers)

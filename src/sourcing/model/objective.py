@@ -8,28 +8,36 @@ from typing import Any
 import pyomo.environ as pyo
 
 from sourcing.data import ModelData
+from sourcing.model.rows import add_rows, greater, set_objective
+from sourcing.model.variables import var_of
 from sourcing.schema import Risk
 
+Terms = list[tuple[float, Any]]  # (coefficient, variable) pairs of a linear expression
 
-def stage_cost(m: pyo.Block, data: ModelData) -> Any:
-    """Variable cost L of one stage (money units).
+
+def stage_cost(m: pyo.Block, data: ModelData) -> Terms:
+    """Variable cost L of one stage (money units), as (coefficient, variable) terms.
 
     L = sum_f (unit_cost[f] (1 + tariff_rate[f]) + transport[f]) flow[f]
         + sum_c holding[c] stock[c] + sum_c penalty[c] unmet[c]
     """
-    unit = {f: data.unit_cost[f] + data.tariff_cost[f] + data.transport_cost[f] for f in data.flows}
-    terms = [unit[f] * m.flow[f] for f in data.flows if unit[f]]
-    terms += [data.holding_cost[c] * m.stock[c] for c in data.stock_bound if data.holding_cost[c]]
+    flow, stock, unmet = var_of(m, "flow"), var_of(m, "stock"), var_of(m, "unmet")
+    terms: Terms = []
+    for f in data.flows:
+        unit = data.unit_cost[f] + data.tariff_cost[f] + data.transport_cost[f]
+        if unit:
+            terms.append((unit, flow[f]))
+    terms += [(data.holding_cost[c], stock[c]) for c in data.stock_bound if data.holding_cost[c]]
     terms += [
-        data.shortage_penalty[c] * m.unmet[c] for c in data.unmet_bound if data.shortage_penalty[c]
+        (data.shortage_penalty[c], unmet[c]) for c in data.unmet_bound if data.shortage_penalty[c]
     ]
-    return pyo.quicksum(terms)
+    return terms
 
 
 def add_total_cost(
     m: pyo.ConcreteModel,
     fixed_cost: dict[str, float],
-    stages: Sequence[tuple[float, Any]],
+    stages: Sequence[tuple[float, Terms]],
     risk: Risk | None,
 ) -> None:
     """Minimise sum_s fixed[s] use_supplier[s] + E[L] + weight * CVaR_level(L).
@@ -38,18 +46,30 @@ def add_total_cost(
     CVaR in the Rockafellar-Uryasev form: eta + sum_w p_w excess_w / (1 - level), with
     excess_w >= L_w - eta and excess_w >= 0; with a single stage it equals L.
     """
-    fixed = pyo.quicksum(cost * m.use_supplier[s] for s, cost in fixed_cost.items() if cost)
-    expected = pyo.quicksum(p * cost for p, cost in stages if p > 0)
-    objective = fixed + expected
+    objective: Terms = [(cost, m.use_supplier[s]) for s, cost in fixed_cost.items() if cost]
+    for probability, terms in stages:
+        if probability > 0:
+            objective += [(probability * coef, v) for coef, v in terms]
     if risk is not None and risk.weight > 0:
-        weighted = [(p, cost) for p, cost in stages if p > 0]
+        weighted = [(p, terms) for p, terms in stages if p > 0]
         m.risk_stages = pyo.Set(initialize=range(len(weighted)))
         m.value_at_risk = pyo.Var(domain=pyo.Reals)
         m.excess = pyo.Var(m.risk_stages, domain=pyo.NonNegativeReals)
-        m.excess_over_var = pyo.Constraint(
-            m.risk_stages, rule=lambda _, i: m.excess[i] >= weighted[i][1] - m.value_at_risk
+        excess = var_of(m, "excess")
+        # excess_i - L_i + eta >= 0
+        add_rows(
+            m,
+            "excess_over_var",
+            {
+                i: greater(
+                    [excess[i], m.value_at_risk, *(v for _, v in terms)],
+                    [1.0, 1.0, *(-coef for coef, _ in terms)],
+                    0,
+                )
+                for i, (_, terms) in enumerate(weighted)
+            },
         )
-        tail = pyo.quicksum(p * m.excess[i] for i, (p, _) in enumerate(weighted))
-        cvar = m.value_at_risk + tail / (1 - risk.cvar_level)
-        objective = objective + risk.weight * cvar
-    m.total_cost = pyo.Objective(expr=objective, sense=pyo.minimize)
+        objective.append((risk.weight, m.value_at_risk))
+        tail = risk.weight / (1 - risk.cvar_level)
+        objective += [(tail * p, excess[i]) for i, (p, _) in enumerate(weighted)]
+    set_objective(m, "total_cost", objective)

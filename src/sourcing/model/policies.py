@@ -2,30 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pyomo.environ as pyo
 
 from sourcing.data import ModelData, ShareRow
 from sourcing.errors import InfeasibleError
-from sourcing.schema import Period
+from sourcing.model.rows import add_rows, greater, less
+from sourcing.model.variables import declare_binaries, var_of
 
 
 def _share_rows(m: pyo.ConcreteModel, rows: list[ShareRow], name: str, sense: str) -> None:
-    index = [(row.policy, *row.key) for row in rows]
-    by_index = dict(zip(index, rows, strict=True))
-    setattr(m, f"{name}_rows", pyo.Set(initialize=index, dimen=4, ordered=True))
-
-    def rule(_: pyo.ConcreteModel, *key: Any) -> object:
-        row = by_index[key]
+    """group - share * total, written with one coefficient per flow, <= 0 or >= 0."""
+    flow = var_of(m, "flow")
+    bound = less if sense == "max" else greater
+    declared = {}
+    for row in rows:
         group = set(row.group_flows)
-        # group - share * total, written with one coefficient per flow.
-        expr = pyo.quicksum(
-            ((1 - row.share) if f in group else -row.share) * m.flow[f] for f in row.flows
-        )
-        return expr <= 0 if sense == "max" else expr >= 0
-
-    setattr(m, name, pyo.Constraint(getattr(m, f"{name}_rows"), rule=rule))
+        coefs = [(1 - row.share) if f in group else -row.share for f in row.flows]
+        declared[(row.policy, *row.key)] = bound([flow[f] for f in row.flows], coefs, 0)
+    add_rows(m, name, declared)
 
 
 def add_group_share_max(m: pyo.ConcreteModel, data: ModelData) -> None:
@@ -55,13 +49,13 @@ def add_supplier_share_max(m: pyo.ConcreteModel, data: ModelData) -> None:
     share = data.max_supplier_share
     if share is None or share >= 1 or not data.flows:
         return
-    cell_flows = data.cell_flows
-
-    def rule(_: pyo.ConcreteModel, s: str, p: str, mk: str, t: Period) -> object:
-        total = pyo.quicksum(m.flow[f] for f in cell_flows[(p, mk, t)])
-        return m.flow[s, p, mk, t] <= share * total
-
-    m.supplier_share_max = pyo.Constraint(m.flows, rule=rule)
+    flow = var_of(m, "flow")
+    rows = {}
+    for f in data.flows:
+        others = data.cell_flows[f[1:]]
+        coefs = [(1 - share) if o == f else -share for o in others]
+        rows[f] = less([flow[o] for o in others], coefs, 0)
+    add_rows(m, "supplier_share_max", rows)
 
 
 def add_min_suppliers(m: pyo.ConcreteModel, data: ModelData) -> None:
@@ -78,6 +72,7 @@ def add_min_suppliers(m: pyo.ConcreteModel, data: ModelData) -> None:
     pairs = [(s, p) for (p, s) in data.product_supplier_flows if p in products]
     m.count_pairs = pyo.Set(initialize=pairs, dimen=2, ordered=True)
     m.counts = pyo.Var(m.count_pairs, domain=pyo.Binary)
+    declare_binaries(m, m.counts)
     share = data.min_supplier_share
     by_product: dict[str, list[str]] = {p: [] for p in products}
     for s, p in pairs:
@@ -90,23 +85,31 @@ def add_min_suppliers(m: pyo.ConcreteModel, data: ModelData) -> None:
             f"({detail})",
             {"structural": [{"element": "min_suppliers", "products": short, "required": k}]},
         )
-
-    def delivered(s: str, p: str) -> object:
-        return pyo.quicksum(m.flow[f] for f in data.product_supplier_flows[(p, s)])
-
-    def counted_share(_: pyo.ConcreteModel, s: str, p: str) -> object:
-        total = pyo.quicksum(delivered(o, p) for o in by_product[p])
-        slack = share * data.product_demand[p] * (1 - m.counts[s, p])
-        return delivered(s, p) >= share * total - slack
-
-    m.count_contract = pyo.Constraint(
-        m.count_pairs, rule=lambda _, s, p: m.counts[s, p] <= m.use_supplier[s]
+    flow, counts = var_of(m, "flow"), var_of(m, "counts")
+    add_rows(
+        m,
+        "count_contract",
+        {(s, p): less([counts[s, p], m.use_supplier[s]], [1.0, -1.0], 0) for s, p in pairs},
     )
     if share > 0:
-        m.count_share = pyo.Constraint(m.count_pairs, rule=counted_share)
+        # X[s,p] - share * T[p] - share * D[p] * count[s,p] >= -share * D[p]
+        rows = {}
+        for s, p in pairs:
+            slack = share * data.product_demand[p]
+            variables, coefs = [], []
+            for other in by_product[p]:
+                delivered = data.product_supplier_flows[(p, other)]
+                variables += [flow[f] for f in delivered]
+                coefs += [(1 - share) if other == s else -share] * len(delivered)
+            rows[(s, p)] = greater([*variables, counts[s, p]], [*coefs, -slack], -slack)
+        add_rows(m, "count_share", rows)
     # Without `short`, every product has a candidate; the elastic model skips those without.
-    m.count_products = pyo.Set(initialize=[p for p in products if by_product[p]], ordered=True)
-    m.min_suppliers = pyo.Constraint(
-        m.count_products,
-        rule=lambda _, p: pyo.quicksum(m.counts[s, p] for s in by_product[p]) >= k,
+    add_rows(
+        m,
+        "min_suppliers",
+        {
+            p: greater([counts[s, p] for s in by_product[p]], None, k)
+            for p in products
+            if by_product[p]
+        },
     )

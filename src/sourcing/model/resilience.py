@@ -5,6 +5,8 @@ from __future__ import annotations
 import pyomo.environ as pyo
 
 from sourcing.data import ModelData
+from sourcing.model.rows import add_rows, less
+from sourcing.model.variables import var_of
 
 
 def add_outage_shortage(m: pyo.Block, data: ModelData, limit: float | None) -> None:
@@ -14,6 +16,5 @@ def add_outage_shortage(m: pyo.Block, data: ModelData, limit: float | None) -> N
     """
     if limit is None or not data.unmet_bound:
         return
-    m.outage_shortage = pyo.Constraint(
-        expr=pyo.quicksum(m.unmet[c] for c in data.unmet_bound) <= limit
-    )
+    unmet = var_of(m, "unmet")
+    add_rows(m, "outage_shortage", {None: less([unmet[c] for c in data.unmet_bound], None, limit)})

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pyomo.environ as pyo
 
 from sourcing.data import ModelData
+from sourcing.model.rows import record_of
+
+LOOKUP = "_sourcing_lookup"
 
 
 def add_contracts(m: pyo.ConcreteModel, suppliers: list[str]) -> None:
@@ -14,6 +19,7 @@ def add_contracts(m: pyo.ConcreteModel, suppliers: list[str]) -> None:
     """
     m.suppliers = pyo.Set(initialize=suppliers, ordered=True)
     m.use_supplier = pyo.Var(m.suppliers, domain=pyo.Binary)
+    declare_binaries(m, m.use_supplier)
 
 
 def add_variables(m: pyo.Block, data: ModelData) -> None:
@@ -40,3 +46,34 @@ def add_variables(m: pyo.Block, data: ModelData) -> None:
     m.unmet = pyo.Var(
         m.unmet_cells, domain=pyo.NonNegativeReals, bounds=lambda _, *c: (0, data.unmet_bound[c])
     )
+    record = record_of(m)
+    for name, upper in (
+        ("flow", data.flow_bound),
+        ("stock", data.stock_bound),
+        ("unmet", data.unmet_bound),
+    ):
+        variables = var_of(m, name)
+        bounds = [upper[key] for key in variables]
+        record.declare(variables.values(), [0.0] * len(variables), bounds, False)
+    declare_binaries(m, m.use_offer)
+
+
+def declare_binaries(block: pyo.Block, variable: pyo.Var) -> None:
+    """Number the binaries of `variable` as columns of the model's row record."""
+    count = len(variable)
+    record_of(block).declare(variable.values(), [0.0] * count, [1.0] * count, True)
+
+
+def var_of(block: pyo.Block, name: str) -> dict[Any, Any]:
+    """The variables of `block.<name>` by index, as a plain dict (made once per block).
+
+    Indexing a Pyomo variable costs about a microsecond; the model's rows look up hundreds
+    of thousands of them.
+    """
+    lookups = block.__dict__.get(LOOKUP)
+    if lookups is None:
+        lookups = {}
+        object.__setattr__(block, LOOKUP, lookups)
+    if name not in lookups:
+        lookups[name] = dict(getattr(block, name).items())
+    return lookups[name]
