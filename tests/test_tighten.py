@@ -150,8 +150,9 @@ def test_flow_contracts_raise_the_lp_bound():
 def test_lp_start_is_a_feasible_plan_no_better_than_the_optimum():
     instance = generate("S", 2)
     handed = handover(build_model(build_data(instance)))
-    start, interrupted = lp_start(handed)
-    assert not interrupted and start is not None
+    rounded = lp_start(handed)
+    start = rounded.values
+    assert not rounded.interrupted and start is not None
     lp = handed.highs.getLp()
     matrix = np.zeros((lp.num_row_, lp.num_col_))
     starts = np.asarray(lp.a_matrix_.start_)
@@ -164,8 +165,9 @@ def test_lp_start_is_a_feasible_plan_no_better_than_the_optimum():
     integer = start[handed.integer_columns]
     assert np.allclose(integer, np.round(integer))
     cost = float(np.dot(lp.col_cost_, start))
+    assert cost == pytest.approx(rounded.objective, rel=1e-9)
     optimum = run(handed, SolveOptions(mip_gap=1e-9, lp_start=False)).objective
-    assert cost >= optimum - 1e-6
+    assert rounded.bound <= optimum <= cost + 1e-6
     assert cost <= optimum * 1.05  # a useful start: within 5 % here
 
 

@@ -274,8 +274,9 @@ def run(
     deadline = started + options.time_limit if options.time_limit is not None else np.inf
     with _stdout_to(2 if options.verbose else os.devnull):
         if start is None and options.lp_start and handed.num_integer:
-            start, interrupted = lp_start(handed, deadline)
-            if interrupted:
+            rounded = lp_start(handed, deadline)
+            start = rounded.values
+            if rounded.interrupted:
                 message = "no plan found: interrupted (Ctrl-C)"
                 seconds = time.perf_counter() - started
                 return SolverOutcome("no_solution", None, None, None, None, seconds, message)
@@ -289,41 +290,69 @@ def run(
     return replace(outcome, seconds=time.perf_counter() - started)
 
 
-def lp_start(handed: HandedOver, deadline: float = np.inf) -> tuple[np.ndarray | None, bool]:
-    """A first plan rounded from the LP relaxation, and whether Ctrl-C interrupted it.
+ROUNDING_THRESHOLDS = (1e-6, 0.25, 0.5)
 
-    Solve the LP relaxation; set every integer column to its LP value rounded up (a contract
-    the LP uses at all is signed); re-solve the LP over the rest. The plan is feasible when
-    that LP is (None if not, or if the deadline passes). It gives HiGHS an incumbent within
-    about the LP gap plus the rounded-up fixed costs in the time of two LP solves, where its
-    own heuristics may take longer.
+
+@dataclass(frozen=True)
+class LpStart:
+    """A plan rounded from the LP relaxation (`values`, None if none was found), its cost, the
+    LP relaxation's value (a lower bound on the optimum) and whether Ctrl-C interrupted."""
+
+    values: np.ndarray | None = None
+    objective: float | None = None
+    bound: float | None = None
+    interrupted: bool = False
+
+
+def lp_start(handed: HandedOver, deadline: float = np.inf) -> LpStart:
+    """A first plan rounded from the LP relaxation (see `LpStart`).
+
+    Solve the LP relaxation; for each threshold in `ROUNDING_THRESHOLDS`, round every integer
+    column up where its fractional part exceeds the threshold (down elsewhere) and re-solve the
+    LP over the rest; keep the cheapest plan (None if no LP is optimal in time). Signing every
+    contract the LP uses at all is safe but dear; a higher threshold signs fewer and may leave
+    demand unmet; which is best differs by instance, and each try is one warm-started LP.
     """
     highs, columns = handed.highs, handed.integer_columns
     count = len(columns)
-    found: np.ndarray | None = None
-    interrupted = False
+    best: tuple[float, np.ndarray] | None = None
     try:
         highs.changeColsIntegrality(count, columns, np.zeros(count, dtype=np.uint8))
-        for fix in (False, True):
-            remaining = deadline - time.perf_counter()
-            if remaining <= 0:
-                return None, False
-            highs.setOptionValue("time_limit", remaining)
-            interrupted = _run_interruptible(highs)
-            if interrupted or highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
-                return None, interrupted
-            values = np.asarray(highs.getSolution().col_value, dtype=float)
-            if fix:
-                found = values
-            else:
-                rounded = np.clip(
-                    np.ceil(values[columns] - 1e-6), handed.lower[columns], handed.upper[columns]
-                )
-                highs.changeColsBounds(count, columns, rounded, rounded)
+        relaxed, interrupted = _solve_lp(highs, deadline)
+        if relaxed is None:
+            return LpStart(interrupted=interrupted)
+        bound = float(highs.getInfo().objective_function_value)
+        lower, upper = handed.lower[columns], handed.upper[columns]
+        whole = np.floor(relaxed[columns])
+        for threshold in ROUNDING_THRESHOLDS:
+            rounded = np.clip(whole + (relaxed[columns] - whole > threshold), lower, upper)
+            highs.changeColsBounds(count, columns, rounded, rounded)
+            values, interrupted = _solve_lp(highs, deadline)
+            if interrupted:
+                return LpStart(interrupted=True)
+            if values is not None:
+                cost = float(highs.getInfo().objective_function_value)
+                if best is None or cost < best[0]:
+                    best = (cost, values)
     finally:
         highs.changeColsBounds(count, columns, handed.lower[columns], handed.upper[columns])
         highs.changeColsIntegrality(count, columns, np.ones(count, dtype=np.uint8))
-    return found, interrupted
+    if best is None:
+        return LpStart(bound=bound)
+    return LpStart(values=best[1], objective=best[0], bound=bound)
+
+
+def _solve_lp(highs: highspy.Highs, deadline: float) -> tuple[np.ndarray | None, bool]:
+    """Column values of the LP now loaded (None unless optimal before `deadline`), and
+    whether Ctrl-C interrupted it."""
+    remaining = deadline - time.perf_counter()
+    if remaining <= 0:
+        return None, False
+    highs.setOptionValue("time_limit", remaining)
+    interrupted = _run_interruptible(highs)
+    if interrupted or highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        return None, interrupted
+    return np.asarray(highs.getSolution().col_value, dtype=float), False
 
 
 def _run_interruptible(highs: highspy.Highs) -> bool:
