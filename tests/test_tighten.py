@@ -14,7 +14,9 @@ from sourcing.errors import UsageError
 from sourcing.generate import generate
 from sourcing.model import PLAIN, TIGHT, build_model, disruption_stages
 from sourcing.model.tighten import interchangeable_suppliers
+from sourcing.resolve import Resolver
 from sourcing.solve import SolveOptions, handover, lp_start, run
+from sourcing.study import apply_overrides
 
 TWO_MARKETS = {
     "name": "two-markets",
@@ -176,3 +178,17 @@ def test_solve_takes_a_formulation_by_name():
     assert solve(instance, formulation="plain").objective == pytest.approx(230.0)
     with pytest.raises(UsageError, match=r"^formulation must be one of tight, plain, got 'x'$"):
         solve(instance, formulation="x")
+
+
+def test_resolver_rebuilds_when_twins_stop_being_identical():
+    """jp-2 is a copy of jp (ordered jp >= jp-2). Dropping jp-2's fixed cost makes it the
+    better copy: an in-place cost update would keep the order row and miss the new optimum
+    (kr + jp-2 = 0 + 40 + 120 + 60 = 220), so the re-solve rebuilds."""
+    data = copy.deepcopy(TWO_MARKETS)
+    data["suppliers"].append({**copy.deepcopy(data["suppliers"][0]), "id": "jp-2"})
+    instance = Instance.from_data(data)
+    resolver = Resolver(SolveOptions(mip_gap=1e-9))
+    assert resolver.solve(instance).objective == pytest.approx(230.0)
+    cheaper = apply_overrides(instance, ["suppliers[jp-2].fixed_cost=0"])
+    assert resolver.solve(cheaper).objective == pytest.approx(220.0)
+    assert (resolver.rebuilds, resolver.updates) == (2, 0)

@@ -24,6 +24,7 @@ from sourcing.api import finish
 from sourcing.data import ModelData, ShareRow, build_data
 from sourcing.errors import InfeasibleError
 from sourcing.model import build_model, disruption_stages
+from sourcing.model.tighten import interchangeable_suppliers
 from sourcing.results import Results
 from sourcing.schema import Instance
 from sourcing.solve import HandedOver, SolveOptions, handover, row_key, run
@@ -46,6 +47,10 @@ _FIXED_TABLES = (
     "min_supplier_share",
     "product_demand",
 )
+
+
+def _twins(data: ModelData) -> list[list[str]]:
+    return interchangeable_suppliers(data.instance, data.suppliers)
 
 
 def _share_shape(rows: list[ShareRow]) -> list[tuple[Any, ...]]:
@@ -114,6 +119,8 @@ class Resolver:
         old = self._data
         if old is None:
             return False
+        if _twins(data) != _twins(old):  # symmetry rows hold only for identical suppliers
+            return False
         if any(getattr(old, name) != getattr(data, name) for name in _FIXED_TABLES):
             return False
         if _share_shape(old.caps) != _share_shape(data.caps):
@@ -152,7 +159,10 @@ class Resolver:
                 costs[c] = value
         if costs:
             indices = np.fromiter(costs, dtype=np.int32)
-            highs.changeColsCost(len(indices), indices, np.fromiter(costs.values(), dtype=float))
+            values = np.fromiter(costs.values(), dtype=float)
+            highs.changeColsCost(len(indices), indices, values)
+            self._handed.cost = self._handed.cost.copy()
+            self._handed.cost[indices] = values
         for family, rows in (("group_share_max", data.caps), ("group_share_min", data.floors)):
             for row in rows:
                 self._set_share_row(

@@ -84,6 +84,7 @@ class HandedOver:
     integer_columns: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
     lower: np.ndarray = field(default_factory=lambda: np.zeros(0))
     upper: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    cost: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
 
 @dataclass(frozen=True)
@@ -233,6 +234,7 @@ def handover(model: pyo.ConcreteModel) -> HandedOver:
         integer_columns=np.flatnonzero(integer).astype(np.int32),
         lower=lower,
         upper=upper,
+        cost=form.cost,
     )
 
 
@@ -285,9 +287,24 @@ def run(
         highs.setOptionValue("time_limit", max(deadline - time.perf_counter(), 1e-3))
         interrupted = _run_interruptible(highs)
         outcome = _outcome(handed, time.perf_counter() - started, options, interrupted)
+        if start is not None and not interrupted and not _consistent(handed, outcome):
+            # Seen with HiGHS 1.16: after a start, presolve can return the values of another
+            # plan than the objective it reports. Solve again from scratch without the start.
+            highs.clearSolver()
+            highs.setOptionValue("time_limit", max(deadline - time.perf_counter(), 1e-3))
+            interrupted = _run_interruptible(highs)
+            outcome = _outcome(handed, time.perf_counter() - started, options, interrupted)
         if outcome.values is not None:
             outcome = _polish(handed, outcome)
     return replace(outcome, seconds=time.perf_counter() - started)
+
+
+def _consistent(handed: HandedOver, outcome: SolverOutcome) -> bool:
+    """Whether the values HiGHS returned cost what it says they cost."""
+    if outcome.values is None or outcome.objective is None:
+        return True
+    cost = float(handed.cost @ outcome.values) + handed.offset
+    return abs(cost - outcome.objective) <= 1e-6 * max(1.0, abs(outcome.objective))
 
 
 ROUNDING_THRESHOLDS = (1e-6, 0.25, 0.5)
