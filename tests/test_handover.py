@@ -98,3 +98,18 @@ def test_both_routes_give_the_same_optimum():
     compiled = run(handover(model), options)
     assert recorded.objective == pytest.approx(compiled.objective, rel=1e-9)
     assert np.isfinite(recorded.objective)
+
+
+def test_a_deactivated_row_or_block_sends_the_model_through_pyomo():
+    instance = generate("S", seed=3, scenarios=2)
+    model = _model(instance)
+    record = model.__dict__[RECORD]
+    assert record.matches(model)
+    first = next(iter(model.demand_balance.values()))
+    first.deactivate()
+    assert not record.matches(model)
+    assert all(row is not first for row in standard_form(model).rows)
+    first.activate()
+    assert record.matches(model)
+    next(iter(model.recourse.values())).deactivate()
+    assert not record.matches(model)

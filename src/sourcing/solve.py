@@ -260,11 +260,12 @@ def run(
 ) -> SolverOutcome:
     """Solve with HiGHS under `options`; return a solution only when HiGHS reports one.
 
-    `start` (a value per column, e.g. the previous plan of a what-if sweep) is offered to HiGHS
-    as its first plan; without one, and with `options.lp_start`, a plan rounded from the LP
-    relaxation is (see `lp_start`). Ctrl-C (KeyboardInterrupt) stops the search cleanly: the
-    best plan found so far comes back with status "feasible", or "no_solution" if there is
-    none yet.
+    `start` (a value per column, e.g. the previous plan of a what-if sweep) gives HiGHS its
+    first plan: its integer decisions, with the rest re-optimised under the current data (see
+    `repair_start`). Without one, or if those decisions admit no plan now, and with
+    `options.lp_start`, a plan rounded from the LP relaxation is offered (see `lp_start`).
+    Ctrl-C (KeyboardInterrupt) stops the search cleanly: the best plan found so far comes back
+    with status "feasible", or "no_solution" if there is none yet.
     """
     highs = handed.highs
     highs.setOptionValue("output_flag", options.verbose)
@@ -275,13 +276,18 @@ def run(
     started = time.perf_counter()
     deadline = started + options.time_limit if options.time_limit is not None else np.inf
     with _stdout_to(2 if options.verbose else os.devnull):
-        if start is None and options.lp_start and handed.num_integer:
-            rounded = lp_start(handed, deadline)
-            start = rounded.values
-            if rounded.interrupted:
-                message = "no plan found: interrupted (Ctrl-C)"
-                seconds = time.perf_counter() - started
-                return SolverOutcome("no_solution", None, None, None, None, seconds, message)
+        found = LpStart()
+        if start is not None and handed.num_integer:
+            found = repair_start(handed, start, deadline)
+        elif start is not None:
+            found = LpStart(values=start)
+        if found.values is None and not found.interrupted and options.lp_start:
+            found = lp_start(handed, deadline) if handed.num_integer else found
+        if found.interrupted:
+            message = "no plan found: interrupted (Ctrl-C)"
+            seconds = time.perf_counter() - started
+            return SolverOutcome("no_solution", None, None, None, None, seconds, message)
+        start = found.values
         if start is not None:
             highs.setSolution(len(start), np.arange(len(start), dtype=np.int32), start)
         highs.setOptionValue("time_limit", max(deadline - time.perf_counter(), 1e-3))
@@ -330,33 +336,55 @@ def lp_start(handed: HandedOver, deadline: float = np.inf) -> LpStart:
     contract the LP uses at all is safe but dear; a higher threshold signs fewer and may leave
     demand unmet; which is best differs by instance, and each try is one warm-started LP.
     """
-    highs, columns = handed.highs, handed.integer_columns
-    count = len(columns)
-    best: tuple[float, np.ndarray] | None = None
-    try:
-        highs.changeColsIntegrality(count, columns, np.zeros(count, dtype=np.uint8))
-        relaxed, interrupted = _solve_lp(highs, deadline)
+    columns = handed.integer_columns
+    best = LpStart()
+    with _relaxed(handed):
+        relaxed, interrupted = _solve_lp(handed.highs, deadline)
         if relaxed is None:
             return LpStart(interrupted=interrupted)
-        bound = float(highs.getInfo().objective_function_value)
-        lower, upper = handed.lower[columns], handed.upper[columns]
+        bound = float(handed.highs.getInfo().objective_function_value)
         whole = np.floor(relaxed[columns])
         for threshold in ROUNDING_THRESHOLDS:
-            rounded = np.clip(whole + (relaxed[columns] - whole > threshold), lower, upper)
-            highs.changeColsBounds(count, columns, rounded, rounded)
-            values, interrupted = _solve_lp(highs, deadline)
-            if interrupted:
-                return LpStart(interrupted=True)
-            if values is not None:
-                cost = float(highs.getInfo().objective_function_value)
-                if best is None or cost < best[0]:
-                    best = (cost, values)
+            tried = _with_integers(handed, whole + (relaxed[columns] - whole > threshold), deadline)
+            if tried.interrupted:
+                return tried
+            if tried.objective is not None and (
+                best.objective is None or tried.objective < best.objective
+            ):
+                best = tried
+    return replace(best, bound=bound)
+
+
+def repair_start(handed: HandedOver, start: np.ndarray, deadline: float = np.inf) -> LpStart:
+    """The integer decisions of `start` (the previous plan, say), with the continuous columns
+    re-optimised under the model as it is now: a plan valid for changed data whenever those
+    decisions still admit one (values None if not)."""
+    with _relaxed(handed):
+        return _with_integers(handed, start[handed.integer_columns], deadline)
+
+
+@contextlib.contextmanager
+def _relaxed(handed: HandedOver) -> Iterator[None]:
+    """The integer columns as continuous ones meanwhile; their bounds restored after."""
+    highs, columns = handed.highs, handed.integer_columns
+    count = len(columns)
+    highs.changeColsIntegrality(count, columns, np.zeros(count, dtype=np.uint8))
+    try:
+        yield
     finally:
         highs.changeColsBounds(count, columns, handed.lower[columns], handed.upper[columns])
         highs.changeColsIntegrality(count, columns, np.ones(count, dtype=np.uint8))
-    if best is None:
-        return LpStart(bound=bound)
-    return LpStart(values=best[1], objective=best[0], bound=bound)
+
+
+def _with_integers(handed: HandedOver, integers: np.ndarray, deadline: float) -> LpStart:
+    """The LP with the (relaxed) integer columns held at `integers`, rounded into bounds."""
+    columns = handed.integer_columns
+    held = np.clip(np.round(integers), handed.lower[columns], handed.upper[columns])
+    handed.highs.changeColsBounds(len(columns), columns, held, held)
+    values, interrupted = _solve_lp(handed.highs, deadline)
+    if values is None:
+        return LpStart(interrupted=interrupted)
+    return LpStart(values=values, objective=float(handed.highs.getInfo().objective_function_value))
 
 
 def _solve_lp(highs: highspy.Highs, deadline: float) -> tuple[np.ndarray | None, bool]:

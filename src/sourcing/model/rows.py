@@ -139,7 +139,8 @@ class RowRecord:
         objectives = list(model.component_data_objects(pyo.Objective, active=True))
         if len(objectives) != 1 or objectives[0] is not self.objective:
             return False
-        count = sum(1 for _ in model.component_data_objects(pyo.Constraint, active=True))
+        components = model.component_objects(pyo.Constraint, active=True, descend_into=True)
+        count = sum(len(component) for component in components)
         return count == len(self.constraints) and all(c.active for c in self.constraints)
 
 
