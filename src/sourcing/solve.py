@@ -282,7 +282,9 @@ def run(
         elif start is not None:
             found = LpStart(values=start)
         if found.values is None and not found.interrupted and options.lp_start:
-            found = lp_start(handed, deadline) if handed.num_integer else found
+            # at most half the time limit, so that HiGHS keeps time to search
+            budget = started + START_SHARE * (deadline - started)
+            found = lp_start(handed, budget) if handed.num_integer else found
         if found.interrupted:
             message = "no plan found: interrupted (Ctrl-C)"
             seconds = time.perf_counter() - started
@@ -314,6 +316,7 @@ def _consistent(handed: HandedOver, outcome: SolverOutcome) -> bool:
 
 
 ROUNDING_THRESHOLDS = (1e-6, 0.25, 0.5)
+START_SHARE = 0.5  # of the time limit, at most, for the LP-rounded start
 
 
 @dataclass(frozen=True)
