@@ -26,13 +26,13 @@ INSTANCES_DIR = _instances_dir()
 DEFAULT_INSTANCE = INSTANCES_DIR / "default.yaml"
 
 
-class _StrictLoader(yaml.SafeLoader):
-    """A safe YAML loader that refuses duplicate keys instead of keeping the last one."""
+class _Strict:
+    """Refuse duplicate keys instead of keeping the last one (a safe loader's mixin)."""
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: set[Any] = set()
         for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=deep)
+            key = self.construct_object(key_node, deep=deep)  # type: ignore[attr-defined]
             try:
                 repeated = key in seen
             except TypeError:  # a list or a map used as a key
@@ -44,7 +44,27 @@ class _StrictLoader(yaml.SafeLoader):
                     None, None, f"duplicate key {key!r}", key_node.start_mark
                 )
             seen.add(key)
-        return super().construct_mapping(node, deep=deep)
+        return super().construct_mapping(node, deep=deep)  # type: ignore[misc]
+
+
+class _StrictLoader(_Strict, yaml.SafeLoader):
+    """The pure-Python safe loader, strict: its error messages are the ones reported."""
+
+
+# libyaml's parser where PyYAML has it: several times faster on large files.
+_FastStrictLoader = (
+    type("_FastStrictLoader", (_Strict, yaml.CSafeLoader), {})
+    if getattr(yaml, "__with_libyaml__", False)
+    else _StrictLoader
+)
+
+
+def _load_yaml(text: str) -> Any:
+    """Parse with libyaml; on an error, parse again in Python for its clearer message."""
+    try:
+        return yaml.load(text, Loader=_FastStrictLoader)
+    except yaml.YAMLError:
+        return yaml.load(text, Loader=_StrictLoader)
 
 
 def _file_problem(path: Path, message: str) -> InstanceError:
@@ -71,7 +91,7 @@ def read_data(path: str | Path) -> Any:
         raise _file_problem(path, "file is empty")
     try:
         if kind == "yaml":
-            data = yaml.load(text, Loader=_StrictLoader)
+            data = _load_yaml(text)
             if data is None:
                 raise _file_problem(path, "file is empty (only comments)")
             return data
