@@ -192,3 +192,18 @@ def test_resolver_rebuilds_when_twins_stop_being_identical():
     cheaper = apply_overrides(instance, ["suppliers[jp-2].fixed_cost=0"])
     assert resolver.solve(cheaper).objective == pytest.approx(220.0)
     assert (resolver.rebuilds, resolver.updates) == (2, 0)
+
+
+def test_a_start_within_the_gap_of_the_lp_bound_is_the_answer():
+    """Generated M, seed 1: the LP-rounded plan is within 1 % of the LP relaxation, so with
+    mip_gap 0.01 it comes back as optimal, with the LP value as its bound."""
+    handed = handover(build_model(build_data(generate("M", 1))))
+    rounded = lp_start(handed)
+    assert (rounded.objective - rounded.bound) / rounded.objective < 0.01
+    outcome = run(handed, SolveOptions(mip_gap=0.01))
+    assert outcome.status == "optimal"
+    assert outcome.objective == pytest.approx(rounded.objective, rel=1e-9)
+    assert outcome.bound == pytest.approx(rounded.bound, rel=1e-9)
+    assert outcome.mip_gap == pytest.approx((rounded.objective - rounded.bound) / rounded.objective)
+    exact = run(handover(build_model(build_data(generate("M", 1)))), SolveOptions(mip_gap=1e-6))
+    assert rounded.bound <= exact.objective <= outcome.objective

@@ -290,6 +290,12 @@ def run(
             seconds = time.perf_counter() - started
             return SolverOutcome("no_solution", None, None, None, None, seconds, message)
         start = found.values
+        proven = _start_gap(found)
+        if proven is not None and proven <= options.mip_gap:  # the LP bound proves it enough
+            outcome = SolverOutcome(
+                "optimal", found.objective, found.bound, proven, found.values, 0.0
+            )
+            return replace(_polish(handed, outcome), seconds=time.perf_counter() - started)
         if start is not None:
             highs.setSolution(len(start), np.arange(len(start), dtype=np.int32), start)
         highs.setOptionValue("time_limit", max(deadline - time.perf_counter(), 1e-3))
@@ -305,6 +311,13 @@ def run(
         if outcome.values is not None:
             outcome = _polish(handed, outcome)
     return replace(outcome, seconds=time.perf_counter() - started)
+
+
+def _start_gap(found: LpStart) -> float | None:
+    """The relative gap between the start's cost and the LP bound (None without both)."""
+    if found.values is None or found.objective is None or found.bound is None:
+        return None
+    return max(found.objective - found.bound, 0.0) / max(abs(found.objective), 1e-10)
 
 
 def _consistent(handed: HandedOver, outcome: SolverOutcome) -> bool:
