@@ -409,7 +409,8 @@ def _solve_lp(highs: highspy.Highs, deadline: float) -> tuple[np.ndarray | None,
     remaining = deadline - time.perf_counter()
     if remaining <= 0:
         return None, False
-    highs.setOptionValue("time_limit", remaining)
+    # HiGHS holds an LP to its time limit on the clock of all runs of this Highs object so far.
+    highs.setOptionValue("time_limit", highs.getRunTime() + remaining)
     interrupted = _run_interruptible(highs)
     if interrupted or highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
         return None, interrupted
