@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
 import numpy as np
@@ -123,11 +124,19 @@ def markdown(frame: pd.DataFrame) -> str:
         return f"{value:.3g}" if isinstance(value, float) else str(value)
 
     columns = list(frame.columns)
+    return markdown_table(
+        columns,
+        (
+            [cell(v, c) for v, c in zip(row, columns, strict=True)]
+            for row in frame.itertuples(False)
+        ),
+    )
+
+
+def markdown_table(columns: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
+    """A markdown table with these column names and rows of cell texts."""
     lines = ["| " + " | ".join(columns) + " |", "|" + " --- |" * len(columns)]
-    lines += [
-        "| " + " | ".join(cell(v, c) for v, c in zip(row, columns, strict=True)) + " |"
-        for row in frame.itertuples(False)
-    ]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
     return "\n".join(lines)
 
 

@@ -187,9 +187,7 @@ def table_row(row: dict[str, Any]) -> list[str]:
 
 
 def markdown(rows: list[dict[str, Any]]) -> str:
-    lines = ["| " + " | ".join(COLUMNS) + " |", "|" + "|".join("---" for _ in COLUMNS) + "|"]
-    lines += ["| " + " | ".join(table_row(row)) + " |" for row in rows]
-    return "\n".join(lines)
+    return formulation.markdown_table(COLUMNS, (table_row(row) for row in rows))
 
 
 def revision() -> str:

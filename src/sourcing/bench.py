@@ -39,10 +39,10 @@ from sourcing.data import build_data
 from sourcing.errors import InfeasibleError, SourcingError, UsageError
 from sourcing.generate import SIZES
 from sourcing.model import build_model, disruption_stages
-from sourcing.plots import _pyplot
-from sourcing.results import _carry_over
+from sourcing.plots import pyplot
+from sourcing.results import replace_dir
 from sourcing.schema import Instance
-from sourcing.solve import HandedOver, _stdout_to, handover
+from sourcing.solve import HandedOver, handover, new_highs, relative_gap
 
 SOLVERS = ("highs", "scip", "cbc")
 BENCH_SIZES = tuple(SIZES)
@@ -110,13 +110,6 @@ class ExportedModel:
     columns: int
     binaries: int
     nonzeros: int
-
-
-def relative_gap(primal: float | None, bound: float | None) -> float | None:
-    """|primal - bound| / max(|primal|, 1e-10); None without both numbers."""
-    if primal is None or bound is None:
-        return None
-    return abs(primal - bound) / max(abs(primal), GAP_FLOOR)
 
 
 def _finite(value: float | None) -> float | None:
@@ -324,9 +317,7 @@ def _integer_columns(highs: highspy.Highs) -> int:
 
 def run_highs(model: ExportedModel, settings: BenchSettings) -> SolverRun:
     """HiGHS reads the MPS file and solves it (see `track_highs`)."""
-    with _stdout_to(os.devnull):  # HiGHS prints a banner when it starts
-        highs = highspy.Highs()
-    highs.setOptionValue("output_flag", False)
+    highs = new_highs()
     if highs.readModel(str(model.path)) == highspy.HighsStatus.kError:
         return SolverRun("highs", message=f"HiGHS cannot read {model.path}")
     lost = _offset_lost(float(highs.getLp().offset_), model.offset)
@@ -837,7 +828,7 @@ def bench_notes(frame: pd.DataFrame) -> list[str]:
 
 def plot_bench(frame: pd.DataFrame, path: Path) -> Path:
     """Total time and time to a 1 % gap against model columns, log-log, one line per solver."""
-    plt = _pyplot()
+    plt = pyplot()
     solved = frame[frame["status"].isin(["optimal", "feasible"])]
     fig, axes = plt.subplots(1, 2, figsize=(10, 4.5), dpi=120)
     panels = (("seconds", "total time (s)"), ("one_percent_gap_seconds", "time to 1 % gap (s)"))
@@ -894,25 +885,4 @@ def write_bench(
         frame.to_csv(staging / "bench.csv", index=False)
         plot_bench(frame, staging / "bench.png")
 
-    return _replace_dir(Path(directory), write)
-
-
-def _replace_dir(target: Path, write: Callable[[Path], None]) -> Path:
-    """Let `write` fill a staging folder, then put it in `target`'s place in one rename."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
-    try:
-        write(staging)
-        if not target.exists():
-            os.replace(staging, target)
-            return target
-        if not target.is_dir():
-            raise NotADirectoryError(f"{target} exists and is not a directory")
-        _carry_over(target, staging)
-        retired = Path(tempfile.mkdtemp(prefix=f".{target.name}.old.", dir=target.parent))
-        os.replace(target, retired)
-        os.replace(staging, target)
-        shutil.rmtree(retired, ignore_errors=True)
-        return target
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+    return replace_dir(Path(directory), write)

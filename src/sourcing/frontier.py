@@ -19,6 +19,8 @@ from sourcing.api import finish, solve
 from sourcing.data import build_data
 from sourcing.errors import UsageError
 from sourcing.model import build_model, disruption_stages
+from sourcing.model.rows import add_rows, greater, less
+from sourcing.model.variables import var_of
 from sourcing.results import Results
 from sourcing.schema import Instance
 from sourcing.solve import SolveOptions, handover, run
@@ -163,17 +165,19 @@ def _solve_with_hhi_limit(
         by_region[region_of[flow[0]]].append(model.flow[flow])
     grid = [k / tangents for k in range(tangents + 1)]
     model.hhi_regions = pyo.Set(initialize=regions)
-    model.hhi_points = pyo.Set(initialize=range(len(grid)))
     model.share_squared = pyo.Var(model.hhi_regions, domain=pyo.NonNegativeReals)
 
-    def tangent(m: Any, r: str, k: int) -> Any:
-        share = pyo.quicksum(by_region[r]) / demand
-        return m.share_squared[r] >= 2 * grid[k] * share - grid[k] ** 2
-
-    model.share_squared_tangent = pyo.Constraint(model.hhi_regions, model.hhi_points, rule=tangent)
-    model.hhi_limit = pyo.Constraint(
-        expr=pyo.quicksum(model.share_squared[r] for r in regions) <= level
-    )
+    # share_squared[r] >= 2 g q_r - g^2, with q_r = sum of r's flows / demand
+    squared = var_of(model, "share_squared")
+    rows = {}
+    for r in regions:
+        for k, g in enumerate(grid):
+            slope = -2 * g / demand
+            rows[(r, k)] = greater(
+                [squared[r], *by_region[r]], [1.0] + [slope] * len(by_region[r]), -(g**2)
+            )
+    add_rows(model, "share_squared_tangent", rows)
+    add_rows(model, "hhi_limit", {None: less([squared[r] for r in regions], None, level)})
     timings: dict[str, float] = {}
     handed = handover(model)
     outcome = run(handed, settings)

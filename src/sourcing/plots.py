@@ -8,7 +8,7 @@ from typing import Any
 import pandas as pd
 
 
-def _pyplot() -> Any:
+def pyplot() -> Any:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -19,7 +19,7 @@ def _pyplot() -> Any:
 
 def plot_sweep(frame: pd.DataFrame, path: Path, *, money: str, title: str) -> Path:
     """Objective against the first swept parameter (one line per value of a second one)."""
-    plt = _pyplot()
+    plt = pyplot()
     parameters = frame.attrs.get("parameters", [])
     if not parameters:
         raise ValueError("the sweep has no parameter to plot against")
@@ -59,7 +59,7 @@ def plot_frontier(
 ) -> Path:
     """Cost against the frontier's level (its first column, times `scale`), breakpoints
     labelled."""
-    plt = _pyplot()
+    plt = pyplot()
     level = frame.attrs["parameters"][0]
     solved = frame[frame["status"].isin(["optimal", "feasible"])]
     fig, ax = plt.subplots(figsize=(7, 4.5), dpi=120)

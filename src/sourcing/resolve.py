@@ -70,6 +70,7 @@ class Resolver:
     _column: dict[int, int] = field(default_factory=dict)
     _row: dict[tuple[str, tuple[Any, ...]], int] = field(default_factory=dict)
     _start: np.ndarray | None = None
+    _twin_groups: list[list[str]] = field(default_factory=list)
 
     def solve(self, instance: Instance) -> Results:
         """Results for `instance`, re-using the model kept from the previous call if it can."""
@@ -111,6 +112,7 @@ class Resolver:
         self._model = build_model(data, stages)
         self._handed = handover(self._model)
         self._data = data
+        self._twin_groups = _twins(data)
         self._column = {id(v): i for i, v in enumerate(self._handed.columns)}
         self._row = {row_key(constraint): i for i, constraint in enumerate(self._handed.rows)}
         self._start = None
@@ -119,7 +121,7 @@ class Resolver:
         old = self._data
         if old is None:
             return False
-        if _twins(data) != _twins(old):  # symmetry rows hold only for identical suppliers
+        if _twins(data) != self._twin_groups:  # symmetry rows hold only for identical twins
             return False
         if any(getattr(old, name) != getattr(data, name) for name in _FIXED_TABLES):
             return False

@@ -7,6 +7,7 @@ import math
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -147,10 +148,8 @@ class Results:
         killed part-way leaves the old folder (or none) in place, never a mix; it may leave the
         hidden staging folder behind.
         """
-        target = Path(directory)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
-        try:
+
+        def write(staging: Path) -> None:
             tables = {
                 "flows.csv": self.flows,
                 "shares.csv": self.shares,
@@ -168,19 +167,30 @@ class Results:
             for name, table in tables.items():
                 table.to_csv(staging / name, index=False)
             (staging / "summary.json").write_text(self.to_json() + "\n", encoding="utf-8")
-            if not target.exists():
-                os.replace(staging, target)
-                return target
-            if not target.is_dir():
-                raise NotADirectoryError(f"{target} exists and is not a directory")
-            _carry_over(target, staging)
-            retired = Path(tempfile.mkdtemp(prefix=f".{target.name}.old.", dir=target.parent))
-            os.replace(target, retired)
+
+        return replace_dir(Path(directory), write)
+
+
+def replace_dir(target: Path, write: Callable[[Path], None]) -> Path:
+    """Let `write` fill a hidden staging folder beside `target`, then put it in `target`'s place
+    in one rename, carrying over other files `target` already holds: all or nothing."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    try:
+        write(staging)
+        if not target.exists():
             os.replace(staging, target)
-            shutil.rmtree(retired, ignore_errors=True)
             return target
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
+        if not target.is_dir():
+            raise NotADirectoryError(f"{target} exists and is not a directory")
+        _carry_over(target, staging)
+        retired = Path(tempfile.mkdtemp(prefix=f".{target.name}.old.", dir=target.parent))
+        os.replace(target, retired)
+        os.replace(staging, target)
+        shutil.rmtree(retired, ignore_errors=True)
+        return target
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
 
 
 def _carry_over(source: Path, staging: Path) -> None:

@@ -193,6 +193,14 @@ def _column_bounds(form: StandardForm) -> tuple[np.ndarray, np.ndarray, np.ndarr
     return lower, upper, integer.astype(bool)
 
 
+def new_highs() -> highspy.Highs:
+    """An empty HiGHS instance with its output off (and without its start-up banner)."""
+    with _stdout_to(os.devnull):
+        highs = highspy.Highs()
+    highs.setOptionValue("output_flag", False)
+    return highs
+
+
 def handover(model: pyo.ConcreteModel) -> HandedOver:
     """Pass `model` to a new HiGHS instance as arrays, in one call (see `standard_form`)."""
     with PauseGC():
@@ -200,9 +208,7 @@ def handover(model: pyo.ConcreteModel) -> HandedOver:
         lower, upper, integer = _column_bounds(form)
     n, rhs, kinds = len(form.columns), form.rhs, form.kinds
     matrix = form.matrix
-    with _stdout_to(os.devnull):  # HiGHS prints a banner when it starts
-        highs = highspy.Highs()
-    highs.setOptionValue("output_flag", False)
+    highs = new_highs()
     status = highs.passModel(
         n,
         len(rhs),
@@ -290,34 +296,38 @@ def run(
             seconds = time.perf_counter() - started
             return SolverOutcome("no_solution", None, None, None, None, seconds, message)
         start = found.values
-        proven = _start_gap(found)
+        proven = relative_gap(found.objective, found.bound) if found.values is not None else None
         if proven is not None and proven <= options.mip_gap:  # the LP bound proves it enough
             outcome = SolverOutcome(
                 "optimal", found.objective, found.bound, proven, found.values, 0.0
             )
             return replace(_polish(handed, outcome), seconds=time.perf_counter() - started)
+
+        def search() -> tuple[SolverOutcome, bool]:
+            highs.setOptionValue("time_limit", max(deadline - time.perf_counter(), 1e-3))
+            interrupted = _run_interruptible(highs)
+            return _outcome(
+                handed, time.perf_counter() - started, options, interrupted
+            ), interrupted
+
         if start is not None:
             highs.setSolution(len(start), np.arange(len(start), dtype=np.int32), start)
-        highs.setOptionValue("time_limit", max(deadline - time.perf_counter(), 1e-3))
-        interrupted = _run_interruptible(highs)
-        outcome = _outcome(handed, time.perf_counter() - started, options, interrupted)
+        outcome, interrupted = search()
         if start is not None and not interrupted and not _consistent(handed, outcome):
             # Seen with HiGHS 1.16: after a start, presolve can return the values of another
             # plan than the objective it reports. Solve again from scratch without the start.
             highs.clearSolver()
-            highs.setOptionValue("time_limit", max(deadline - time.perf_counter(), 1e-3))
-            interrupted = _run_interruptible(highs)
-            outcome = _outcome(handed, time.perf_counter() - started, options, interrupted)
+            outcome, interrupted = search()
         if outcome.values is not None:
             outcome = _polish(handed, outcome)
     return replace(outcome, seconds=time.perf_counter() - started)
 
 
-def _start_gap(found: LpStart) -> float | None:
-    """The relative gap between the start's cost and the LP bound (None without both)."""
-    if found.values is None or found.objective is None or found.bound is None:
+def relative_gap(primal: float | None, bound: float | None) -> float | None:
+    """|primal - bound| / max(|primal|, 1e-10); None without both numbers."""
+    if primal is None or bound is None:
         return None
-    return max(found.objective - found.bound, 0.0) / max(abs(found.objective), 1e-10)
+    return abs(primal - bound) / max(abs(primal), GAP_FLOOR)
 
 
 def _consistent(handed: HandedOver, outcome: SolverOutcome) -> bool:
@@ -328,6 +338,7 @@ def _consistent(handed: HandedOver, outcome: SolverOutcome) -> bool:
     return abs(cost - outcome.objective) <= 1e-6 * max(1.0, abs(outcome.objective))
 
 
+GAP_FLOOR = 1e-10
 ROUNDING_THRESHOLDS = (1e-6, 0.25, 0.5)
 START_SHARE = 0.5  # of the time limit, at most, for the LP-rounded start
 
@@ -442,26 +453,16 @@ def _polish(handed: HandedOver, outcome: SolverOutcome) -> SolverOutcome:
     """
     assert outcome.values is not None
     highs = handed.highs
-    columns = handed.integer_columns
-    count = len(columns)
-    fixed = np.round(outcome.values[columns])
-    highs.changeColsIntegrality(count, columns, np.zeros(count, dtype=np.uint8))
-    highs.changeColsBounds(count, columns, fixed, fixed)
     highs.setOptionValue("primal_feasibility_tolerance", 1e-9)
-    highs.setOptionValue("time_limit", np.inf)
     try:
-        highs.run()
-        if highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
-            return outcome
-        solution = highs.getSolution()
-        values = np.asarray(solution.col_value, dtype=float)
-        duals = np.asarray(solution.row_dual, dtype=float)
-        objective = float(highs.getInfo().objective_function_value)
+        with _relaxed(handed):
+            exact = _with_integers(handed, outcome.values[handed.integer_columns], np.inf)
+            if exact.values is None:
+                return outcome
+            duals = np.asarray(highs.getSolution().row_dual, dtype=float)
     finally:
         highs.setOptionValue("primal_feasibility_tolerance", 1e-7)
-        highs.changeColsBounds(count, columns, handed.lower[columns], handed.upper[columns])
-        highs.changeColsIntegrality(count, columns, np.ones(count, dtype=np.uint8))
-    return replace(outcome, values=values, objective=objective, row_duals=duals)
+    return replace(outcome, values=exact.values, objective=exact.objective, row_duals=duals)
 
 
 def _limit_message(
