@@ -1,7 +1,7 @@
 """Plain against tight formulation: root gap and time to a 1 % gap, in one run.
 
 "plain" is the model without tightening rows and without the LP-rounded start; "tight" has
-both (`sourcing.model.tighten`, `sourcing.solve.lp_start`). Each is built, handed over and
+both (`sourcing.model.tighten`, `sourcing.solver.lp_start`). Each is built, handed over and
 solved by HiGHS with progress callbacks (`sourcing.bench.track_highs`); the tight run's times
 include the LP-rounded start.
 
@@ -23,7 +23,7 @@ from sourcing.bench import SolverRun, relative_gap, track_highs
 from sourcing.data import build_data
 from sourcing.generate import generate
 from sourcing.model import FORMULATIONS, build_model
-from sourcing.solve import handover, lp_start
+from sourcing.solver import handover, lp_start
 
 MIP_GAP = 1e-4
 

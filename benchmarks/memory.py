@@ -45,7 +45,7 @@ def measure(size: str, time_limit: float | None = None) -> dict[str, Any]:
     from sourcing.api import model_size
     from sourcing.generate import generate
     from sourcing.io import load_instance
-    from sourcing.solve import handover, run
+    from sourcing.solver import handover, run
 
     time_limit = MEMORY_TIME_LIMIT if time_limit is None else time_limit
     seconds: dict[str, float] = {}

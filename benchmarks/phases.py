@@ -32,7 +32,7 @@ from sourcing.model import Stage, build_model, disruption_stages
 from sourcing.resolve import Resolver
 from sourcing.results import Results
 from sourcing.schema import Instance
-from sourcing.solve import HandedOver, SolveOptions, SolverOutcome, handover, run
+from sourcing.solver import HandedOver, SolveOptions, SolverOutcome, handover, run
 from sourcing.study import apply_overrides
 
 SEED = 1

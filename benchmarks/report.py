@@ -50,7 +50,7 @@ from phases import (
 from sourcing.bench import SOLVERS, bench, progress_line
 from sourcing.generate import generate
 from sourcing.io import load_instance
-from sourcing.solve import handover
+from sourcing.solver import handover
 
 REPEATS = 3
 COLUMNS = (

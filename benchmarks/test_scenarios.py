@@ -16,7 +16,7 @@ from sourcing.data import build_data
 from sourcing.generate import generate
 from sourcing.model import build_model, disruption_stages
 from sourcing.schema import Instance
-from sourcing.solve import SolveOptions, handover, run
+from sourcing.solver import SolveOptions, handover, run
 
 COUNTS = [1, 10, 50]
 ROUNDS = {"S": 5, "M": 3}

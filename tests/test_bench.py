@@ -30,7 +30,7 @@ from sourcing.cli import main
 from sourcing.data import build_data
 from sourcing.generate import generate
 from sourcing.model import build_model, disruption_stages
-from sourcing.solve import handover
+from sourcing.solver import handover
 
 pytest.importorskip("pyscipopt")
 

@@ -17,7 +17,7 @@ from click.testing import CliRunner, Result
 
 import sourcing.cli
 from sourcing.cli import main
-from sourcing.errors import SourcingError, UsageError
+from sourcing.errors import NoSolutionError, SourcingError, UsageError
 from sourcing.results import empty_results
 
 SPEC_KEYS = {
@@ -371,21 +371,52 @@ def test_status_exit_codes(
 
 
 @pytest.mark.parametrize(
-    ("error", "code", "message"),
+    ("error", "code", "message", "document"),
     [
-        (UsageError("bad argument"), 2, "error: bad argument\n"),
-        (SourcingError("plan check failed"), 1, "error: plan check failed\n"),
+        (
+            UsageError("bad argument"),
+            2,
+            "error: bad argument\n",
+            {"status": "invalid", "message": "bad argument"},
+        ),
+        (
+            SourcingError("plan check failed"),
+            1,
+            "error: plan check failed\n",
+            {"status": "error", "message": "plan check failed"},
+        ),
         (
             ZeroDivisionError("division by zero"),
             1,
             "internal error: ZeroDivisionError: division by zero\n"
             "(run with --debug for a traceback)\n",
+            {"status": "error", "message": "internal error: ZeroDivisionError: division by zero"},
+        ),
+        (
+            NoSolutionError("stopped: time limit of 1 s reached"),
+            4,
+            "no solution: stopped: time limit of 1 s reached\n",
+            {"status": "no_solution", "message": "stopped: time limit of 1 s reached"},
+        ),
+        (
+            KeyboardInterrupt(),
+            130,
+            "interrupted (Ctrl-C)\n",
+            {"status": "interrupted", "message": "interrupted (Ctrl-C)"},
         ),
     ],
 )
 def test_error_exit_codes(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, error: Exception, code: int, message: str
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    error: BaseException,
+    code: int,
+    message: str,
+    document: dict[str, Any],
 ) -> None:
+    """Every failure has its exit code and message on stderr; with --format json, stdout holds
+    one JSON object saying what happened."""
+
     def fake(instance: Any, **options: Any) -> Any:
         raise error
 
@@ -393,7 +424,9 @@ def test_error_exit_codes(
     result = invoke("solve", write(tmp_path, CAPPED), "--format", "json")
     assert result.exit_code == code
     assert result.stderr == message
-    assert result.stdout == ""
+    assert json.loads(result.stdout) == document
+    table = invoke("solve", write(tmp_path, CAPPED))
+    assert (table.exit_code, table.stderr, table.stdout) == (code, message, "")
 
 
 # --- --output ---------------------------------------------------------------------------------

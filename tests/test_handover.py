@@ -19,7 +19,7 @@ from sourcing.io import INSTANCES_DIR, load_instance
 from sourcing.model import build_model, disruption_stages
 from sourcing.model.rows import RECORD
 from sourcing.schema import Instance
-from sourcing.solve import SolveOptions, _compiled, _from_record, handover, run, standard_form
+from sourcing.solver import SolveOptions, _compiled, _from_record, handover, run, standard_form
 
 FILES = sorted(Path(INSTANCES_DIR).glob("**/*.yaml"))
 

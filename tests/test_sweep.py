@@ -453,8 +453,10 @@ def test_frontier_with_infeasible_levels(tmp_path: Path) -> None:
 def test_frontier_bad_arguments(caps: Instance) -> None:
     with pytest.raises(UsageError, match=r"unknown group 'XX': name a region, bloc or supplier id"):
         frontier(caps, "XX", jobs=1)
-    with pytest.raises(UsageError, match=r"at least 2 points"):
+    with pytest.raises(UsageError, match=r"a frontier needs from 2 to 10,000 points, got 1$"):
         frontier(caps, "CN", points=1, jobs=1)
+    with pytest.raises(UsageError, match=r"a frontier needs from 2 to 10,000 points, got 10,001$"):
+        frontier(caps, "CN", points=10_001, jobs=1)
 
 
 def test_frontier_command_json_and_output(tmp_path: Path) -> None:
@@ -494,7 +496,10 @@ def test_frontier_command_unknown_group() -> None:
     result = invoke("frontier", CAPS, "--group", "XX", "--jobs", "1", "--format", "json")
     assert result.exit_code == 2
     assert "error: unknown group 'XX': name a region, bloc or supplier id" in result.stderr
-    assert result.stdout == ""
+    assert json.loads(result.stdout) == {
+        "status": "invalid",
+        "message": "unknown group 'XX': name a region, bloc or supplier id",
+    }
 
 
 HANG_TIMEOUT = 20.0

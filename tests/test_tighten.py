@@ -15,7 +15,7 @@ from sourcing.generate import generate
 from sourcing.model import PLAIN, TIGHT, build_model, disruption_stages
 from sourcing.model.tighten import interchangeable_suppliers
 from sourcing.resolve import Resolver
-from sourcing.solve import SolveOptions, handover, lp_start, run
+from sourcing.solver import SolveOptions, handover, lp_start, run
 from sourcing.study import apply_overrides
 
 TWO_MARKETS = {

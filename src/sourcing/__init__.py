@@ -3,20 +3,58 @@
 >>> from sourcing import load_instance, solve
 >>> results = solve(load_instance())          # the bundled default instance
 >>> results.status, results.objective
+
+Names are imported on first use, so that `import sourcing` and the command line's start are
+quick (Pyomo, pandas and HiGHS load only when something needs them).
 """
 
-from sourcing.api import solve
-from sourcing.errors import (
-    CheckError,
-    InfeasibleError,
-    InstanceError,
-    NoSolutionError,
-    SourcingError,
-    UsageError,
-)
-from sourcing.io import DEFAULT_INSTANCE, dump_instance, load_instance
-from sourcing.results import Results
-from sourcing.schema import Instance
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+_HOMES = {
+    "solve": "sourcing.api",
+    "CheckError": "sourcing.errors",
+    "InfeasibleError": "sourcing.errors",
+    "InstanceError": "sourcing.errors",
+    "NoSolutionError": "sourcing.errors",
+    "SourcingError": "sourcing.errors",
+    "UsageError": "sourcing.errors",
+    "DEFAULT_INSTANCE": "sourcing.io",
+    "dump_instance": "sourcing.io",
+    "load_instance": "sourcing.io",
+    "Results": "sourcing.results",
+    "Instance": "sourcing.schema",
+}
+
+if TYPE_CHECKING:
+    from sourcing.api import solve
+    from sourcing.errors import (
+        CheckError,
+        InfeasibleError,
+        InstanceError,
+        NoSolutionError,
+        SourcingError,
+        UsageError,
+    )
+    from sourcing.io import DEFAULT_INSTANCE, dump_instance, load_instance
+    from sourcing.results import Results
+    from sourcing.schema import Instance
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'sourcing' has no attribute {name!r}")
+    value = getattr(importlib.import_module(home), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_HOMES])
+
 
 __all__ = [
     "DEFAULT_INSTANCE",

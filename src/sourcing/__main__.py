@@ -1,5 +1,20 @@
-"""`python -m sourcing` runs the command line."""
+"""The `sourcing` command (and `python -m sourcing`)."""
 
-from sourcing.cli import main
+from __future__ import annotations
 
-main()
+from sourcing import interrupts
+
+
+def run() -> None:
+    """Start the command line with Ctrl-C and SIGTERM handled from the first moment: one
+    arriving while the libraries load ends the run with a message, not a traceback."""
+    interrupts.install()
+    try:
+        from sourcing.cli import main
+    except KeyboardInterrupt as interrupt:
+        interrupts.fail(interrupt)
+    main()
+
+
+if __name__ == "__main__":
+    run()

@@ -12,7 +12,7 @@ import pandas as pd
 from sourcing.check import assert_plan_ok
 from sourcing.data import ModelData, build_data
 from sourcing.diagnose import diagnose
-from sourcing.errors import InfeasibleError, UsageError
+from sourcing.errors import InfeasibleError, NoSolutionError, UsageError
 from sourcing.model import FORMULATIONS, Stage, build_model, disruption_stages
 from sourcing.plan import Plan, StagePlan
 from sourcing.prices import policy_costs as price_policies
@@ -20,7 +20,7 @@ from sourcing.prices import row_duals
 from sourcing.recourse import solve_recourse
 from sourcing.results import POLICY_COST_COLUMNS, Results, empty_results, plan_results
 from sourcing.schema import Instance
-from sourcing.solve import HandedOver, SolveOptions, SolverOutcome, handover, run
+from sourcing.solver import HandedOver, SolveOptions, SolverOutcome, handover, run
 
 ZERO = 1e-7
 DECIMALS = 9
@@ -39,11 +39,14 @@ def solve(
 ) -> Results:
     """Solve `instance` with HiGHS and return `Results`.
 
-    `time_limit` in seconds, `mip_gap` relative. An infeasible instance returns Results with
-    status "infeasible" (and a diagnosis where one is known), not an exception; so does a
-    limit reached before any plan ("no_solution"). Every plan returned has passed the
-    independent checker (`sourcing.check`). `results.raise_for_status()` turns those statuses
-    into `InfeasibleError` (with the diagnosis) or `NoSolutionError`.
+    `time_limit` in seconds bounds the whole call: building the model, the search, the LP
+    polish, a diagnosis and the re-optimised outages share it (the build itself is not cut
+    short: a limit that expires during it ends the call right after it); reading and checking
+    a plan found in time always completes. `mip_gap` is relative. An infeasible instance
+    returns Results with status "infeasible" (and a diagnosis where one is known), not an
+    exception; so does a limit reached before any plan ("no_solution"). Every plan returned
+    has passed the independent checker (`sourcing.check`). `results.raise_for_status()` turns
+    those statuses into `InfeasibleError` (with the diagnosis) or `NoSolutionError`.
 
     Binding policies carry their marginal price (LP duals with the contracts fixed); with
     `policy_costs`, each policy is also removed in turn and the instance re-solved, giving the
@@ -65,7 +68,7 @@ def solve(
         seed=seed,
         verbose=verbose,
         lp_start=tightening.lp_start,
-    )
+    ).started()
     timings: dict[str, float] = {}
     clock = time.perf_counter()
     data = build_data(instance)
@@ -80,17 +83,30 @@ def solve(
     clock = time.perf_counter()
     handed = handover(model)
     timings["handover"] = time.perf_counter() - clock
+    if options.expired():
+        message = f"no plan found: time limit of {time_limit:g} s reached while building the model"
+        return empty_results(
+            instance, "no_solution", message=message, timings=timings, model_size=model_size(handed)
+        )
     outcome = run(handed, options)
     timings["solve"] = outcome.seconds
     results = finish(instance, data, stages, model, handed, outcome, options, timings)
     if policy_costs and results.objective is not None:
         clock = time.perf_counter()
         costs = price_policies(
-            instance, results.objective, lambda changed: solve(changed, **options.keywords())
+            instance, results.objective, lambda changed: _resolve(changed, options)
         )
         timings["policy_costs"] = time.perf_counter() - clock
         results = replace(results, policy_costs=pd.DataFrame(costs, columns=POLICY_COST_COLUMNS))
     return results
+
+
+def _resolve(instance: Instance, options: SolveOptions) -> Results:
+    """`solve` within the time left of the run that `options` belong to."""
+    if options.expired():
+        message = f"no plan found: time limit of {options.time_limit:g} s reached"
+        return empty_results(instance, "no_solution", message=message)
+    return solve(instance, **options.keywords())
 
 
 def model_size(handed: HandedOver) -> dict[str, int]:
@@ -143,14 +159,18 @@ def _settle_unweighted_stages(plan: Plan, stages: list[Stage], options: SolveOpt
     """Re-optimise the recourse of stages with probability zero (N-1 outages, say).
 
     Their flows do not enter the objective, so the solver leaves them at any feasible point;
-    reported per-scenario costs and shortages should be the cheapest response instead.
+    reported per-scenario costs and shortages should be the cheapest response instead. A stage
+    not re-optimised within the time limit keeps the solver's (feasible) flows.
     """
     settled = dict(plan.scenarios)
     for stage in stages:
         if stage.probability == 0:
-            found = solve_recourse(
-                stage.data, plan.contracts, _quiet(options), max_shortage=stage.max_shortage
-            )
+            try:
+                found = solve_recourse(
+                    stage.data, plan.contracts, _quiet(options), max_shortage=stage.max_shortage
+                )
+            except NoSolutionError:
+                continue
             settled[stage.id] = StagePlan(flows=found.flows, unmet=found.unmet)
     return replace(plan, scenarios=settled)
 

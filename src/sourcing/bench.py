@@ -42,7 +42,7 @@ from sourcing.model import build_model, disruption_stages
 from sourcing.plots import pyplot
 from sourcing.results import replace_dir
 from sourcing.schema import Instance
-from sourcing.solve import HandedOver, handover, new_highs, relative_gap
+from sourcing.solver import HandedOver, handover, new_highs, relative_gap
 
 SOLVERS = ("highs", "scip", "cbc")
 BENCH_SIZES = tuple(SIZES)

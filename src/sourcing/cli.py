@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import os
 import shutil
 import sys
 import tempfile
-import time
 import traceback
 from collections.abc import Callable, Iterator
 from dataclasses import replace
@@ -27,22 +27,30 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+from sourcing import interrupts
 from sourcing.api import solve as solve_instance
-from sourcing.errors import InstanceError, SourcingError, UsageError
+from sourcing.errors import (
+    InfeasibleError,
+    InstanceError,
+    NoSolutionError,
+    SourcingError,
+    UsageError,
+)
 from sourcing.frontier import frontier as trace_frontier
 from sourcing.frontier import hhi_frontier, outage_frontier
 from sourcing.io import DEFAULT_INSTANCE, load_instance
 from sourcing.plots import plot_frontier, plot_sweep
 from sourcing.report import render, render_stress, sweep_table
-from sourcing.results import Results, with_resilience_cost
+from sourcing.results import Results, empty_results, with_resilience_cost
 from sourcing.schema import Instance
-from sourcing.solve import SolveOptions
+from sourcing.solver import SOLVER_KEYWORDS, SolveOptions
 from sourcing.stress import outage_table
-from sourcing.study import apply_whatifs, grid, parse_setting, whatif_file_for
+from sourcing.study import MAX_POINTS, apply_whatifs, grid, parse_setting, whatif_file_for
 from sourcing.sweep import frame_records
 from sourcing.sweep import sweep as run_sweep
 
 EXIT_OK, EXIT_ERROR, EXIT_INVALID, EXIT_INFEASIBLE, EXIT_NO_SOLUTION = 0, 1, 2, 3, 4
+SEED_MAX = 2**31 - 1  # HiGHS's random seed is a non-negative 32-bit integer
 STATUS_EXIT = {
     "optimal": EXIT_OK,
     "feasible": EXIT_OK,
@@ -51,38 +59,70 @@ STATUS_EXIT = {
 }
 
 
-def _fail(message: str, code: int) -> None:
+def _fail(message: str, code: int, document: dict[str, Any] | None = None) -> None:
+    """Say what went wrong on stderr and exit; with --format json, also print `document`
+    (one JSON object) on stdout, so that a script always gets one."""
+    if document is not None:
+        click.echo(json.dumps(document))
     click.echo(message, err=True)
     sys.exit(code)
 
 
+def _error_document(exc: BaseException, status: str) -> dict[str, Any]:
+    """The JSON object printed for a run that ends without results: status, message, and the
+    problems (file, field path, reason) of an invalid instance or the diagnosis."""
+    if isinstance(exc, KeyboardInterrupt):
+        message = interrupts.describe(exc)
+    elif isinstance(exc, SourcingError):
+        message = str(exc)
+    else:
+        message = f"internal error: {type(exc).__name__}: {exc}"
+    document: dict[str, Any] = {"status": status, "message": message}
+    if isinstance(exc, InstanceError):
+        document["errors"] = [
+            {"file": exc.source, "path": problem.path, "message": problem.message}
+            for problem in exc.problems
+        ]
+    if isinstance(exc, InfeasibleError):
+        document["diagnosis"] = exc.diagnosis
+    return document
+
+
+def _failure(exc: BaseException) -> tuple[str, str, int]:
+    """How a run that raised `exc` ends: its status, message and exit code."""
+    if isinstance(exc, KeyboardInterrupt):
+        return "interrupted", interrupts.describe(exc), interrupts.exit_code(exc)
+    if isinstance(exc, InstanceError):
+        return "invalid", f"error: invalid instance\n{exc}", EXIT_INVALID
+    if isinstance(exc, UsageError):
+        return "invalid", f"error: {exc}", EXIT_INVALID
+    if isinstance(exc, InfeasibleError):
+        return "infeasible", f"infeasible: {exc}", EXIT_INFEASIBLE
+    if isinstance(exc, NoSolutionError):
+        return "no_solution", f"no solution: {exc}", EXIT_NO_SOLUTION
+    if isinstance(exc, SourcingError):
+        return "error", f"error: {exc}", EXIT_ERROR
+    message = f"internal error: {type(exc).__name__}: {exc}\n(run with --debug for a traceback)"
+    return "error", message, EXIT_ERROR
+
+
 def guarded(command: Callable[..., int]) -> Callable[..., None]:
-    """Run a command; map library errors to exit codes; tracebacks only with --debug."""
+    """Run a command; map library errors to exit codes; tracebacks only with --debug.
+
+    With `--format json`, a run that ends without results still prints one JSON object on
+    stdout: {"status": "invalid" | "infeasible" | "no_solution" | "error" | "interrupted",
+    "message": ..., "errors": [...] or "diagnosis": {...}}.
+    """
 
     def wrapper(*args: Any, debug: bool = False, **kwargs: Any) -> None:
         try:
             code = command(*args, **kwargs)
-        except InstanceError as exc:
-            if debug:
+        except (Exception, KeyboardInterrupt) as exc:
+            if debug and not isinstance(exc, KeyboardInterrupt):
                 traceback.print_exc()
-            _fail(f"error: invalid instance\n{exc}", EXIT_INVALID)
-        except UsageError as exc:
-            if debug:
-                traceback.print_exc()
-            _fail(f"error: {exc}", EXIT_INVALID)
-        except SourcingError as exc:
-            if debug:
-                traceback.print_exc()
-            _fail(f"error: {exc}", EXIT_ERROR)
-        except KeyboardInterrupt:
-            _fail("interrupted", 130)
-        except Exception as exc:
-            if debug:
-                traceback.print_exc()
-            _fail(
-                f"internal error: {type(exc).__name__}: {exc}\n(run with --debug for a traceback)",
-                EXIT_ERROR,
-            )
+            status, message, code = _failure(exc)
+            document = _error_document(exc, status) if kwargs.get("fmt") == "json" else None
+            _fail(message, code, document)
         sys.exit(code)
 
     wrapper.__name__ = command.__name__
@@ -97,6 +137,30 @@ def _count(number: int, noun: str) -> str:
 debug_option = click.option("--debug", is_flag=True, help="Show a traceback on errors.")
 
 
+class Number(click.FloatRange):
+    """A finite number within a range (click's FloatRange lets `nan` and `inf` through)."""
+
+    name = "number"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        number = super().convert(value, param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value!r} is not a finite number.", param, ctx)
+        return number
+
+
+def _at_most_cores(ctx: click.Context, param: click.Parameter, value: int | None) -> int | None:
+    """Cap a count of threads or processes at the machine's cores, saying so."""
+    cores = os.cpu_count() or 1
+    if value is not None and value > cores:
+        click.echo(
+            f"note: --{param.name} {value} is more than the {cores} cores here; using {cores}",
+            err=True,
+        )
+        return cores
+    return value
+
+
 @click.group(name="sourcing", context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="sourcing")
 def main() -> None:
@@ -108,18 +172,30 @@ def solver_options(command: Callable[..., Any]) -> Callable[..., Any]:
     options = [
         click.option(
             "--time-limit",
-            type=click.FloatRange(min=0, min_open=True),
-            help="Stop after this many seconds with the best plan found.",
+            type=Number(min=0, min_open=True),
+            help="Seconds the whole run may take (loading, building, searching, checking); "
+            "it then reports the best plan found.",
         ),
         click.option(
             "--mip-gap",
-            type=click.FloatRange(0, 1, max_open=True),
+            type=Number(0, 1, max_open=True),
             default=1e-6,
             show_default=True,
             help="Relative optimality gap at which to stop.",
         ),
-        click.option("--threads", type=click.IntRange(min=1), help="Threads for HiGHS."),
-        click.option("--seed", type=int, default=0, show_default=True, help="HiGHS random seed."),
+        click.option(
+            "--threads",
+            type=click.IntRange(min=1),
+            callback=_at_most_cores,
+            help="Threads for HiGHS (at most the machine's cores).",
+        ),
+        click.option(
+            "--seed",
+            type=click.IntRange(0, SEED_MAX),
+            default=0,
+            show_default=True,
+            help="HiGHS random seed.",
+        ),
         click.option(
             "--verbose", "-v", is_flag=True, help="Solver log on stderr; timings in the table."
         ),
@@ -132,7 +208,7 @@ def solver_options(command: Callable[..., Any]) -> Callable[..., Any]:
         ),
         click.option(
             "--survive",
-            type=click.FloatRange(0, 1),
+            type=Number(0, 1),
             help="Require that a full outage of any one region leaves at most this share of "
             "demand unmet (same as `resilience: {max_outage_shortage: SHARE}`).",
         ),
@@ -173,18 +249,34 @@ def _load(instance: Path | None, whatifs: tuple[str, ...], survive: float | None
 
 def _solve(
     instance: Path | None, whatifs: tuple[str, ...], survive: float | None, **options: Any
-) -> tuple[Instance, Results]:
-    """Load (see `_load`), solve; with a resilience requirement, also price it."""
-    clock = time.perf_counter()
+) -> tuple[Instance, Results, SolveOptions]:
+    """Load (see `_load`), solve; with a resilience requirement, also price it.
+
+    The time limit counts from here: loading, solving and pricing share it. Also returns the
+    solver settings with that clock running, for the work that follows (a stress table).
+    """
+    settings = SolveOptions.from_keywords(options).started()
+    extra = {k: v for k, v in options.items() if k not in SOLVER_KEYWORDS}
     loaded = _load(instance, whatifs, survive)
-    load_seconds = time.perf_counter() - clock
-    results = solve_instance(loaded, **options)
+    load_seconds = settings.time_limit - settings.remaining() if settings.time_limit else 0.0
+    if settings.expired():
+        message = f"no plan found: time limit of {settings.time_limit:g} s reached while loading"
+        results = empty_results(loaded, "no_solution", message=message)
+    else:
+        results = solve_instance(loaded, **settings.keywords(), **extra)
     results = replace(results, timings={"load": load_seconds, **results.timings})
     if loaded.resilience is not None and results.objective is not None:
-        plain_options = {k: v for k, v in options.items() if k != "policy_costs"}
-        plain = solve_instance(loaded.replace(resilience=None), **plain_options)
+        plain = (
+            None
+            if settings.expired()
+            else solve_instance(
+                loaded.replace(resilience=None),
+                **settings.keywords(),
+                verbose=options.get("verbose", False),
+            )
+        )
         results = with_resilience_cost(results, loaded, plain)
-    return loaded, results
+    return loaded, results, settings
 
 
 @main.command()
@@ -213,7 +305,7 @@ def solve(
     **options: Any,
 ) -> int:
     """Solve INSTANCE (default: the bundled EU-Japan instance) and report the plan."""
-    _, results = _solve(instance, whatifs, survive, verbose=verbose, **options)
+    _, results, _ = _solve(instance, whatifs, survive, verbose=verbose, **options)
     if output is not None:
         try:
             results.to_dir(output)
@@ -233,7 +325,7 @@ def solve(
 @format_option
 @click.option(
     "--factor",
-    type=click.FloatRange(min=0),
+    type=Number(0, 1),
     default=0.0,
     show_default=True,
     help="Capacity left to the group in an outage (0 = full outage).",
@@ -257,19 +349,15 @@ def stress(
     The optimal plan's contracts stay fixed; for every outage the table shows the demand left
     unmet, the extra cost against the same contracts without an outage, and the products hit.
     """
-    loaded, results = _solve(instance, whatifs, survive, verbose=verbose, **options)
-    if results.plan is None:
+    loaded, results, settings = _solve(instance, whatifs, survive, verbose=verbose, **options)
+    if results.plan is None:  # no plan to stress: the solve's results, with the diagnosis
         if fmt == "json":
-            click.echo(json.dumps([]))
+            click.echo(json.dumps(results.to_dict()))
         else:
             render(results, _console(), verbose=verbose)
         return STATUS_EXIT[results.status]
     rows = outage_table(
-        loaded,
-        results.plan.contracts,
-        factor=factor,
-        blocs=blocs,
-        options=SolveOptions.from_keywords(options),
+        loaded, results.plan.contracts, factor=factor, blocs=blocs, options=settings
     )
     if fmt == "json":
         click.echo(json.dumps([_public(row) for row in rows]))
@@ -335,7 +423,8 @@ parallel_options = [
     click.option(
         "--jobs",
         type=click.IntRange(min=1),
-        help="Local processes solving points in parallel (default: all cores).",
+        callback=_at_most_cores,
+        help="Local processes solving points in parallel (default and most: all cores).",
     ),
     click.option(
         "--scheduler",
@@ -421,7 +510,7 @@ def sweep_command(
 )
 @click.option(
     "--points",
-    type=click.IntRange(min=2),
+    type=click.IntRange(2, MAX_POINTS),
     default=11,
     show_default=True,
     help="Levels of the largest share, from today's down to 0.",
@@ -541,25 +630,28 @@ def schema_command() -> int:
     help="Solvers to compare, comma-separated: highs, scip, cbc.",
 )
 @click.option(
-    "--threads", type=click.IntRange(min=1), help="Threads for HiGHS and CBC (SCIP uses one)."
+    "--threads",
+    type=click.IntRange(min=1),
+    callback=_at_most_cores,
+    help="Threads for HiGHS and CBC (SCIP uses one).",
 )
 @click.option(
     "--time-limit",
-    type=click.FloatRange(min=0, min_open=True),
+    type=Number(min=0, min_open=True),
     default=600.0,
     show_default=True,
     help="Seconds per solver and instance.",
 )
 @click.option(
     "--mip-gap",
-    type=click.FloatRange(0, 1, max_open=True),
+    type=Number(0, 1, max_open=True),
     default=1e-6,
     show_default=True,
     help="Relative optimality gap at which each solver stops.",
 )
 @click.option(
     "--seed",
-    type=click.IntRange(min=0),
+    type=click.IntRange(0, SEED_MAX),
     default=0,
     show_default=True,
     help="Seed of the generated instances and the solvers' random seed.",

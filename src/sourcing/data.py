@@ -183,13 +183,29 @@ def tariff_rates(instance: Instance) -> dict[tuple[str, str, str], float]:
     return rates
 
 
-def covers(scope: Scope, product: str, market: str, period: Period) -> bool:
-    """Whether a policy's products/markets/periods lists (None = all) include this cell."""
-    return (
-        (scope.products is None or product in scope.products)
-        and (scope.markets is None or market in scope.markets)
-        and (scope.periods is None or period_key(period) in {period_key(p) for p in scope.periods})
-    )
+@dataclass(frozen=True)
+class Coverage:
+    """The products, markets and periods (by key) a policy covers, as sets; None = all."""
+
+    products: frozenset[str] | None
+    markets: frozenset[str] | None
+    periods: frozenset[str] | None
+
+    @classmethod
+    def of(cls, scope: Scope) -> Coverage:
+        return cls(
+            products=None if scope.products is None else frozenset(scope.products),
+            markets=None if scope.markets is None else frozenset(scope.markets),
+            periods=None if scope.periods is None else frozenset(map(period_key, scope.periods)),
+        )
+
+    def covers(self, product: str, market: str, period: Period) -> bool:
+        """Whether this cell is covered (in constant time)."""
+        return (
+            (self.products is None or product in self.products)
+            and (self.markets is None or market in self.markets)
+            and (self.periods is None or period_key(period) in self.periods)
+        )
 
 
 def _future_demand(instance: Instance, demand: dict[Cell, float]) -> dict[Cell, float]:
@@ -219,9 +235,10 @@ def _share_rows(
     markets = [m.id for m in data.instance.markets]
     for policy in policies:
         group = members[policy.group]
+        coverage = Coverage.of(policy)
         for market in markets:
             for period in data.periods:
-                covered = [p for p in products if covers(policy, p, market, period)]
+                covered = [p for p in products if coverage.covers(p, market, period)]
                 batches = [covered] if policy.pooled else [[p] for p in covered]
                 for batch in batches:
                     flows = tuple(
@@ -250,16 +267,30 @@ class _Context:
     future: dict[Cell, float]
     transport: dict[tuple[str, str], float]
     tariffs: dict[tuple[str, str, str], float]
-    bans: list[tuple[Ban, frozenset[str]]]
+    bans: dict[tuple[str, str | None], list[tuple[int, str, Coverage]]]  # see `_ban_index`
+
+
+def _ban_index(
+    bans: Iterable[Ban], members: dict[str, frozenset[str]]
+) -> dict[tuple[str, str | None], list[tuple[int, str, Coverage]]]:
+    """The bans (position, id, coverage) by the (supplier, period key) they name, or by
+    (supplier, None) for bans of every period: a flow looks up only the bans that may cover it."""
+    found: dict[tuple[str, str | None], list[tuple[int, str, Coverage]]] = defaultdict(list)
+    for position, ban in enumerate(bans):
+        coverage = Coverage.of(ban)
+        for supplier in members[ban.group]:
+            for period in coverage.periods if coverage.periods is not None else [None]:
+                found[(supplier, period)].append((position, ban.id, coverage))
+    return found
 
 
 def _banning(ctx: _Context, flow: Flow) -> list[str]:
+    """The ids of the bans covering `flow`, in the order of the instance."""
     supplier, product, market, period = flow
-    return [
-        ban.id
-        for ban, group in ctx.bans
-        if supplier in group and covers(ban, product, market, period)
-    ]
+    candidates = sorted(
+        [*ctx.bans.get((supplier, None), ()), *ctx.bans.get((supplier, period_key(period)), ())]
+    )
+    return [ban for _, ban, coverage in candidates if coverage.covers(product, market, period)]
 
 
 def _bound(*values: float | None) -> float:
@@ -400,7 +431,7 @@ def build_data(
         future=future,
         transport=transport_costs(instance),
         tariffs=tariff_rates(instance),
-        bans=[(ban, members[ban.group]) for ban in instance.policies.bans],
+        bans=_ban_index(instance.policies.bans, members),
     )
     for supplier in instance.suppliers:
         if suppliers is None or supplier.id in suppliers:

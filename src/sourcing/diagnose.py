@@ -31,11 +31,11 @@ import numpy as np
 import pyomo.environ as pyo
 from scipy.optimize import linprog
 
-from sourcing.data import ModelData, build_data, covers
+from sourcing.data import Coverage, ModelData, build_data
 from sourcing.errors import InfeasibleError
 from sourcing.model import Stage, build_model, disruption_stages
-from sourcing.schema import Instance, lookup, period_key
-from sourcing.solve import HandedOver, SolveOptions, handover, row_key, run
+from sourcing.schema import Cap, Floor, Instance, group_members, lookup, period_key
+from sourcing.solver import HandedOver, SolveOptions, handover, row_key, run
 
 MAX_SINGLE_TESTS = 60
 ZERO = 1e-7
@@ -58,7 +58,7 @@ class Element:
 
 def diagnose(instance: Instance, options: SolveOptions | None = None) -> dict[str, Any]:
     """A diagnosis of an infeasible instance, as plain data (see `docs/model.md`)."""
-    options = options or SolveOptions()
+    options = (options or SolveOptions()).started()
     structural = list(structural_conflicts(instance))
     elastic = _Elastic(instance.replace(resilience=None, scenarios=[]), options)
     combined = elastic.combined_relaxation()
@@ -81,6 +81,11 @@ def diagnose(instance: Instance, options: SolveOptions | None = None) -> dict[st
     elif combined:
         lines.append("no single change restores feasibility; relax these together:")
         lines += [f"  - {c['message']}" for c in combined]
+    if options.expired():
+        lines.append(
+            f"(the time limit of {options.time_limit:g} s ended the diagnosis early; "
+            "it may be incomplete)"
+        )
     return {
         "summary": "\n".join(lines) or "no plan satisfies the instance",
         "structural": structural,
@@ -119,9 +124,10 @@ def structural_conflicts(instance: Instance) -> Iterator[dict[str, Any]]:
                         "capacities) and the product has no shortage_penalty"
                     ),
                 }
+    shares = _ShareScopes.of(instance)
     for cell in sorted(data.cell_flows, key=str):
         if cell[0] in strict and data.demand.get(cell, 0) > 0:
-            yield from _share_conflicts(instance, data, cell)
+            yield from _share_conflicts(instance, data, cell, shares)
     yield from _capacity_shortfalls(instance, data, strict)
     yield from _too_few_suppliers(data)
 
@@ -131,25 +137,43 @@ def _earlier_flows(data: ModelData, product: str, market: str, period: Any) -> b
     return any(data.cell_flows.get((product, market, t)) for t in data.periods[:index])
 
 
+@dataclass(frozen=True)
+class _ShareScopes:
+    """The per-cell caps and floors of an instance with their coverage, and group members."""
+
+    caps: list[tuple[Cap, Coverage]]
+    floors: list[tuple[Floor, Coverage]]
+    members: dict[str, frozenset[str]]
+
+    @classmethod
+    def of(cls, instance: Instance) -> _ShareScopes:
+        policies = instance.policies
+        return cls(
+            caps=[(c, Coverage.of(c)) for c in policies.caps if not c.pooled],
+            floors=[(f, Coverage.of(f)) for f in policies.floors if not f.pooled],
+            members=group_members(instance),
+        )
+
+
 def _share_conflicts(
-    instance: Instance, data: ModelData, cell: tuple[str, str, Any]
+    instance: Instance, data: ModelData, cell: tuple[str, str, Any], scopes: _ShareScopes
 ) -> Iterator[dict[str, Any]]:
     """Caps, floors and max_supplier_share that cannot share out 100 % of one cell's supply."""
     product, market, period = cell
     suppliers = sorted({f[0] for f in data.cell_flows[cell]})
     policies = instance.policies
-    caps = [c for c in policies.caps if not c.pooled and covers(c, product, market, period)]
-    floors = [f for f in policies.floors if not f.pooled and covers(f, product, market, period)]
+    caps = [c for c, coverage in scopes.caps if coverage.covers(*cell)]
+    floors = [f for f, coverage in scopes.floors if coverage.covers(*cell)]
     if not caps and not floors and policies.max_supplier_share is None:
         return
     n = len(suppliers)
     rows, bounds = [], []
     for cap in caps:
-        members = instance.members_of(cap.group)
+        members = scopes.members[cap.group]
         rows.append([1.0 if s in members else 0.0 for s in suppliers])
         bounds.append(cap.max_share)
     for floor in floors:
-        members = instance.members_of(floor.group)
+        members = scopes.members[floor.group]
         rows.append([-1.0 if s in members else 0.0 for s in suppliers])
         bounds.append(-floor.min_share)
     upper = policies.max_supplier_share if policies.max_supplier_share is not None else 1.0
@@ -374,8 +398,10 @@ class _Elastic:
                 self.highs.changeColCost(column, self.weights[column] if column in live else 0.0)
         self.highs.setOptionValue("output_flag", False)
         self.highs.setOptionValue("mip_rel_gap", 1e-9)
+        if self.options.expired():
+            return None
         if self.options.time_limit is not None:
-            self.highs.setOptionValue("time_limit", float(self.options.time_limit))
+            self.highs.setOptionValue("time_limit", self.options.remaining())
         self.highs.run()
         if self.highs.getInfo().primal_solution_status != 2:
             return None
@@ -407,7 +433,10 @@ class _Elastic:
             self.untested = [e.name for e in candidates if e not in keep]
             candidates = keep
         found = []
-        for element in candidates:
+        for position, element in enumerate(candidates):
+            if self.options.expired():
+                self.untested += [e.name for e in candidates[position:]]
+                break
             values = self._solve([element])
             if values is not None and any(values[c] > ZERO for c in element.columns):
                 found.append(self._describe(element, values))
@@ -713,5 +742,9 @@ def _verify(instance: Instance, repair: dict[str, Any], options: SolveOptions) -
         model = build_model(build_data(relaxed), disruption_stages(relaxed))
     except InfeasibleError:
         return False
+    if options.expired():
+        return None
     outcome = run(handover(model), options)
+    if outcome.status == "no_solution":
+        return None
     return outcome.status in ("optimal", "feasible")

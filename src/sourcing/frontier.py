@@ -23,8 +23,8 @@ from sourcing.model.rows import add_rows, greater, less
 from sourcing.model.variables import var_of
 from sourcing.results import Results
 from sourcing.schema import Instance
-from sourcing.solve import SolveOptions, handover, run
-from sourcing.study import apply_overrides
+from sourcing.solver import SolveOptions, handover, run
+from sourcing.study import MAX_POINTS, apply_overrides
 from sourcing.sweep import Progress, point_row, rows_frame, sweep
 
 SLOPE_TOLERANCE = 1e-6
@@ -33,9 +33,7 @@ HHI_TANGENTS = 24
 
 def largest_share(instance: Instance, group: str, **options: Any) -> float:
     """The largest share `group` holds in any product, market and period at the optimum."""
-    results = solve(instance, **options)
-    if results.plan is None:
-        raise UsageError(f"the instance has no plan ({results.status}); no frontier to trace")
+    results = solve(instance, **options).raise_for_status()
     shares = results.shares[results.shares["group"] == group]
     return float(shares["share"].max()) if len(shares) else 0.0
 
@@ -60,8 +58,7 @@ def frontier(
         s.id for s in instance.suppliers
     }:
         raise UsageError(f"unknown group {group!r}: name a region, bloc or supplier id")
-    if points < 2:
-        raise UsageError("a frontier needs at least 2 points")
+    _check_points(points)
     start = largest_share(instance, group, **options)
     cap_id = f"frontier:{group}"
     capped = apply_overrides(
@@ -93,12 +90,11 @@ def outage_frontier(
     Levels run from what the unconstrained plan leaves unmet in its worst regional outage down
     to 0; levels no plan can meet come out infeasible. Every product needs a shortage penalty.
     """
-    if points < 2:
-        raise UsageError("a frontier needs at least 2 points")
+    _check_points(points)
     base = instance.replace(resilience={"max_outage_shortage": 1.0})
-    results = solve(base, **options)
-    if results.scenarios is None or results.plan is None:
-        raise UsageError(f"the instance has no plan ({results.status}); no frontier to trace")
+    results = solve(base, **options).raise_for_status()
+    if results.scenarios is None:
+        raise UsageError("the instance has no outages to trace a frontier over")
     outages = results.scenarios[results.scenarios["scenario"].str.startswith("outage:")]
     start = float(outages["shortage_share"].max()) if len(outages) else 0.0
     path = "resilience.max_outage_shortage"
@@ -130,11 +126,8 @@ def hhi_frontier(
     (1 / 2 tangents)^2 per region). The `hhi` column is the HHI the plan reaches, computed from
     its flows; where demand goes unmet it may differ from the level.
     """
-    if points < 2:
-        raise UsageError("a frontier needs at least 2 points")
-    base = solve(instance, **options)
-    if base.plan is None:
-        raise UsageError(f"the instance has no plan ({base.status}); no frontier to trace")
+    _check_points(points)
+    base = solve(instance, **options).raise_for_status()
     start = point_row(instance, {}, base)["hhi"]
     supplying = {s.region for s in instance.suppliers}
     floor = 1.0 / max(1, len(supplying))
@@ -164,7 +157,7 @@ def _solve_with_hhi_limit(
     for flow in data.flows:
         by_region[region_of[flow[0]]].append(model.flow[flow])
     grid = [k / tangents for k in range(tangents + 1)]
-    model.hhi_regions = pyo.Set(initialize=regions)
+    model.hhi_regions = pyo.Set(initialize=regions, dimen=1)
     model.share_squared = pyo.Var(model.hhi_regions, domain=pyo.NonNegativeReals)
 
     # share_squared[r] >= 2 g q_r - g^2, with q_r = sum of r's flows / demand
@@ -183,6 +176,11 @@ def _solve_with_hhi_limit(
     outcome = run(handed, settings)
     timings["solve"] = outcome.seconds
     return finish(instance, data, stages, model, handed, outcome, settings, timings)
+
+
+def _check_points(points: int) -> None:
+    if not 2 <= points <= MAX_POINTS:
+        raise UsageError(f"a frontier needs from 2 to {MAX_POINTS:,} points, got {points:,}")
 
 
 def _levels(start: float, stop: float, points: int) -> list[float]:

@@ -15,7 +15,7 @@ from typing import Any
 from sourcing.data import ModelData, ShareRow
 from sourcing.plan import Plan
 from sourcing.schema import Instance
-from sourcing.solve import row_key
+from sourcing.solver import row_key
 
 RowDuals = dict[tuple[str, tuple[Any, ...]], float]
 """Row dual per (constraint family, index), e.g. ("group_share_max", ("cn-cap", p, m, t))."""

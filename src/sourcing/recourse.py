@@ -6,10 +6,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sourcing.data import ModelData
-from sourcing.errors import UsageError
+from sourcing.errors import NoSolutionError, UsageError
 from sourcing.model import build_model
 from sourcing.model.resilience import add_outage_shortage
-from sourcing.solve import SolveOptions, handover, run
+from sourcing.solver import SolveOptions, handover, run
 
 ZERO = 1e-7
 
@@ -36,6 +36,8 @@ def solve_recourse(
         model.use_supplier[supplier].fix(1 if supplier in contracts else 0)
     handed = handover(model)
     outcome = run(handed, options)
+    if outcome.status == "no_solution":
+        raise NoSolutionError(f"the re-optimisation of a stage stopped: {outcome.message}")
     if outcome.values is None or outcome.objective is None:
         raise UsageError(f"the re-optimisation of a stage found no plan ({outcome.message})")
     values = dict(zip((id(v) for v in handed.columns), outcome.values, strict=True))

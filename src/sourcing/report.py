@@ -243,12 +243,15 @@ def resilience_text(results: Results) -> Text:
     money = results.units["money"]
     resilience = results.resilience or {}
     cost = resilience.get("cost")
-    extra = ", ".join(resilience.get("extra_contracts", [])) or "none"
-    return Text(
+    head = (
         f"Resilience (any one region out, at most "
-        f"{_percent(resilience.get('max_outage_shortage', 0.0))} of demand unmet) costs "
-        f"{'-' if cost is None else _number(cost)} {money} over the plain plan; extra "
-        f"contracts: {extra}"
+        f"{_percent(resilience.get('max_outage_shortage', 0.0))} of demand unmet)"
+    )
+    if cost is None:
+        return Text(f"{head}: its cost is not known (the plain plan was not solved in time)")
+    extra = ", ".join(resilience.get("extra_contracts") or []) or "none"
+    return Text(
+        f"{head} costs {_number(cost)} {money} over the plain plan; extra contracts: {extra}"
     )
 
 

@@ -27,7 +27,7 @@ from sourcing.model import build_model, disruption_stages
 from sourcing.model.tighten import interchangeable_suppliers
 from sourcing.results import Results
 from sourcing.schema import Instance
-from sourcing.solve import HandedOver, SolveOptions, handover, row_key, run
+from sourcing.solver import HandedOver, SolveOptions, handover, row_key, run
 
 # Tables that must match exactly for an in-place update (everything but costs and shares).
 _FIXED_TABLES = (
@@ -73,7 +73,10 @@ class Resolver:
     _twin_groups: list[list[str]] = field(default_factory=list)
 
     def solve(self, instance: Instance) -> Results:
-        """Results for `instance`, re-using the model kept from the previous call if it can."""
+        """Results for `instance`, re-using the model kept from the previous call if it can.
+
+        The time limit bounds each call, as it bounds one call of `sourcing.solve`."""
+        options = self.options.started()
         timings: dict[str, float] = {}
         clock = time.perf_counter()
         data = build_data(instance)
@@ -89,19 +92,19 @@ class Resolver:
                 self._data = None
                 from sourcing.api import solve  # the diagnosis path is solve's
 
-                return solve(instance, **self.options.keywords())
+                return solve(instance, **options.keywords())
             self.rebuilds += 1
             timings["build"] = time.perf_counter() - clock
         assert self._handed is not None
         start = self._start
         if start is not None and len(start) != len(self._handed.columns):
             start = None
-        outcome = run(self._handed, self.options, start)
+        outcome = run(self._handed, options, start)
         timings["solve"] = outcome.seconds
         if outcome.values is not None:
             self._start = np.asarray(outcome.values, dtype=float)
         results = finish(
-            instance, data, stages, self._model, self._handed, outcome, self.options, timings
+            instance, data, stages, self._model, self._handed, outcome, options, timings
         )
         if stages:
             self._data = None  # a model with scenarios is never updated in place

@@ -390,22 +390,22 @@ def plan_results(
     )
 
 
-def with_resilience_cost(results: Results, instance: Instance, plain: Results) -> Results:
-    """`results` with what its resilience requirement costs against the `plain` plan."""
+def with_resilience_cost(results: Results, instance: Instance, plain: Results | None) -> Results:
+    """`results` with what its resilience requirement costs against the `plain` plan (None,
+    or a plain run without a plan: not known, e.g. when the time limit left no time)."""
     assert instance.resilience is not None
-    cost = (
-        None
-        if results.objective is None or plain.objective is None
-        else results.objective - plain.objective
-    )
-    summary = {
+    summary: dict[str, Any] = {
         "max_outage_shortage": instance.resilience.max_outage_shortage,
-        "plain_objective": plain.objective,
-        "cost": cost,
-        "extra_contracts": sorted(
-            set(results.contracts["supplier"]) - set(plain.contracts["supplier"])
-        ),
+        "plain_objective": None,
+        "cost": None,
+        "extra_contracts": None,
     }
+    if results.objective is not None and plain is not None and plain.objective is not None:
+        summary["plain_objective"] = plain.objective
+        summary["cost"] = results.objective - plain.objective
+        summary["extra_contracts"] = sorted(
+            set(results.contracts["supplier"]) - set(plain.contracts["supplier"])
+        )
     return replace(results, resilience=summary)
 
 

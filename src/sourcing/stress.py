@@ -14,7 +14,7 @@ from typing import Any
 from sourcing.data import build_data, demand_table
 from sourcing.recourse import ZERO, Recourse, solve_recourse
 from sourcing.schema import Instance, lookup
-from sourcing.solve import SolveOptions
+from sourcing.solver import SolveOptions
 
 MISSING_PENALTY_FACTOR = 100.0
 

@@ -8,22 +8,27 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from typing import Any
 
 import pandas as pd
 
+from sourcing import interrupts
 from sourcing.api import solve
 from sourcing.errors import InstanceError, UsageError
 from sourcing.resolve import Resolver
 from sourcing.results import COST_COMPONENTS, Results
 from sourcing.schema import Instance, group_members
-from sourcing.solve import SolveOptions
-from sourcing.study import apply_overrides, grid
+from sourcing.solver import SolveOptions
+from sourcing.study import MAX_POINTS, apply_overrides, grid
 
 Progress = Callable[[int, int], None]
 """Called with (points done, points in all) after each point."""
+
+SCHEDULER_TIMEOUT = 30.0  # seconds to reach a Dask scheduler and find a worker there
+WORKER_EXIT_SECONDS = 5.0
 
 
 def point_row(instance: Instance, parameters: Mapping[str, Any], results: Results) -> dict:
@@ -82,6 +87,8 @@ def _solve_point(
 def _points(settings: Mapping[str, Iterable[Any]] | Sequence[Mapping[str, Any]]) -> list[dict]:
     if isinstance(settings, Mapping):
         return grid(settings)
+    if len(settings) > MAX_POINTS:
+        raise UsageError(f"{len(settings):,} points; at most {MAX_POINTS:,} are allowed")
     return [dict(point) for point in settings]
 
 
@@ -98,9 +105,10 @@ def sweep(
     """Solve `instance` at every point and return one row per point, in grid order.
 
     `settings` maps override paths to the values to try (a grid of all combinations), or is
-    a list of points {path: value}. `jobs` local processes solve points in parallel (default:
-    the machine's cores; 1 runs in this process); `scheduler` is the address of a Dask
-    distributed scheduler to run them on instead. `options` go to `solve` for every point.
+    a list of points {path: value}, at most `MAX_POINTS`. `jobs` local processes solve points
+    in parallel (default and most: the machine's cores; 1 runs in this process); `scheduler`
+    is the address of a Dask distributed scheduler with workers to run them on instead (see
+    `SCHEDULER_TIMEOUT`). `options` go to `solve` for every point; a time limit bounds each.
     A point whose overrides give an invalid instance has status "invalid" and a message.
     Run in this process (`jobs=1`), points re-use the model of the previous one where only
     costs or shares changed (`reuse`, see `sourcing.resolve`); elsewhere each point is built
@@ -130,7 +138,8 @@ def _run_local(
     progress: Progress | None,
     reuse: bool,
 ) -> list[dict[str, Any]]:
-    workers = min(jobs or os.cpu_count() or 1, len(points)) or 1
+    cores = os.cpu_count() or 1
+    workers = min(jobs or cores, cores, len(points)) or 1
     rows: list[dict[str, Any] | None] = [None] * len(points)
     if workers == 1:
         resolver = Resolver(SolveOptions.from_keywords(options)) if reuse else None
@@ -141,7 +150,10 @@ def _run_local(
         return [r for r in rows if r is not None]
     # Spawned, not forked: a fork of a process in which HiGHS has run can hang in HiGHS.
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    pool = ProcessPoolExecutor(
+        max_workers=workers, mp_context=context, initializer=interrupts.worker_start
+    )
+    try:
         futures = {
             pool.submit(_solve_point, data, point, options): i for i, point in enumerate(points)
         }
@@ -149,7 +161,58 @@ def _run_local(
             rows[futures[future]] = future.result()
             if progress:
                 progress(done, len(points))
+    except BaseException:  # Ctrl-C, SIGTERM or a failed point: no worker outlives the sweep
+        _stop_workers(pool)
+        raise
+    pool.shutdown()
     return [r for r in rows if r is not None]
+
+
+def _stop_workers(pool: ProcessPoolExecutor) -> None:
+    """Kill the pool's worker processes now, dropping the points not yet solved."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    for process in processes:
+        process.kill()
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        process.join(timeout=WORKER_EXIT_SECONDS)
+
+
+def _connect(address: str) -> Any:
+    """A Dask client of the scheduler at `address` that has at least one worker, or a
+    `UsageError` within `SCHEDULER_TIMEOUT` seconds.
+
+    Dask's own timeout does not cover a listener that accepts and never answers (or an HTTP
+    server), so the connection is made in a thread that is abandoned if it does not finish.
+    """
+    try:
+        from dask.distributed import Client
+    except ImportError:
+        raise UsageError("--scheduler needs Dask: pip install 'dask[distributed]'") from None
+    found: dict[str, Any] = {}
+
+    def connect() -> None:
+        try:
+            client = Client(address, timeout=SCHEDULER_TIMEOUT)
+            found["client"] = client
+            client.wait_for_workers(1, timeout=SCHEDULER_TIMEOUT)
+        except BaseException as exc:  # reported in the caller's thread
+            found["error"] = exc
+
+    thread = threading.Thread(target=connect, name="dask-connect", daemon=True)
+    thread.start()
+    thread.join(SCHEDULER_TIMEOUT + 1)
+    client = found.get("client")
+    if thread.is_alive() or "error" in found:
+        if client is not None:
+            threading.Thread(target=client.close, daemon=True).start()
+        reason = (
+            f"no answer within {SCHEDULER_TIMEOUT:g} s"
+            if thread.is_alive()
+            else f"{type(found['error']).__name__}: {found['error']}".rstrip(": ")
+        )
+        raise UsageError(f"cannot use the Dask scheduler at {address!r}: {reason}")
+    return client
 
 
 def _run_dask(
@@ -159,11 +222,9 @@ def _run_dask(
     options: dict[str, Any],
     progress: Progress | None,
 ) -> list[dict[str, Any]]:
-    try:
-        from dask.distributed import Client, as_completed
-    except ImportError:
-        raise UsageError("--scheduler needs Dask: pip install 'dask[distributed]'") from None
-    with Client(address) as client:
+    from dask.distributed import as_completed
+
+    with _connect(address) as client:
         futures = [
             client.submit(_solve_point, data, point, options, pure=False) for point in points
         ]

@@ -52,7 +52,7 @@ def add_total_cost(
             objective += [(probability * coef, v) for coef, v in terms]
     if risk is not None and risk.weight > 0:
         weighted = [(p, terms) for p, terms in stages if p > 0]
-        m.risk_stages = pyo.Set(initialize=range(len(weighted)))
+        m.risk_stages = pyo.Set(initialize=range(len(weighted)), dimen=1)
         m.value_at_risk = pyo.Var(domain=pyo.Reals)
         m.excess = pyo.Var(m.risk_stages, domain=pyo.NonNegativeReals)
         excess = var_of(m, "excess")

@@ -3,7 +3,7 @@
 Every row of the sourcing model is declared through `add_rows`: it builds each Pyomo
 constraint body as a `LinearExpression` straight from its variables and coefficients (no
 operator overloading), and records the same coefficients in the model's `RowRecord`. The
-hand-over (`sourcing.solve.handover`) then passes that record to HiGHS as arrays, without
+hand-over (`sourcing.solver.handover`) then passes that record to HiGHS as arrays, without
 walking the Pyomo expressions again; a model changed after it was built (a constraint added
 another way, an objective swapped) is compiled by Pyomo's own compiler instead.
 """

@@ -25,7 +25,7 @@ TOLERANCE = 1e-9
 @dataclass(frozen=True)
 class Formulation:
     """Which tightening rows the model gets, and whether HiGHS is offered a first plan rounded
-    from the LP relaxation (`sourcing.solve.lp_start`); all by default, none in `PLAIN`."""
+    from the LP relaxation (`sourcing.solver.lp_start`); all by default, none in `PLAIN`."""
 
     flow_contracts: bool = True
     demand_cover: bool = True

@@ -17,7 +17,7 @@ def add_contracts(m: pyo.ConcreteModel, suppliers: list[str]) -> None:
 
     The only first-stage decision: every disruption scenario shares it.
     """
-    m.suppliers = pyo.Set(initialize=suppliers, ordered=True)
+    m.suppliers = pyo.Set(initialize=suppliers, dimen=1, ordered=True)
     m.use_supplier = pyo.Var(m.suppliers, domain=pyo.Binary)
     declare_binaries(m, m.use_supplier)
 

@@ -8,6 +8,7 @@ the only place that knows how the model reaches the solver.
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import sys
 import time
@@ -31,7 +32,12 @@ STATUSES = ("optimal", "feasible", "infeasible", "no_solution")
 @dataclass(frozen=True)
 class SolveOptions:
     """Solver settings: time limit (s), relative MIP gap, threads, random seed, log output, and
-    whether to offer HiGHS a first plan rounded from the LP relaxation (see `lp_start`)."""
+    whether to offer HiGHS a first plan rounded from the LP relaxation (see `lp_start`).
+
+    The time limit bounds a whole run, not one call of HiGHS: `started()` turns it into a
+    `deadline` (on the `time.perf_counter` clock) that every solve of the run shares: the
+    search, the LP polish, a diagnosis, re-optimised outages.
+    """
 
     time_limit: float | None = None
     mip_gap: float = 1e-6
@@ -39,14 +45,33 @@ class SolveOptions:
     seed: int = 0
     verbose: bool = False
     lp_start: bool = True
+    deadline: float | None = None
 
     def __post_init__(self) -> None:
-        if self.time_limit is not None and self.time_limit <= 0:
-            raise UsageError(f"time limit must be positive, got {self.time_limit}")
+        if self.time_limit is not None and not 0 < self.time_limit < math.inf:
+            raise UsageError(
+                f"time limit must be a positive number of seconds, got {self.time_limit}"
+            )
         if not 0 <= self.mip_gap < 1:
             raise UsageError(f"mip gap must be in [0, 1), got {self.mip_gap}")
         if self.threads is not None and self.threads < 1:
             raise UsageError(f"threads must be at least 1, got {self.threads}")
+
+    def started(self) -> SolveOptions:
+        """These options with the clock of the time limit started now (once: a deadline that
+        is already set stays)."""
+        if self.time_limit is None or self.deadline is not None:
+            return self
+        return replace(self, deadline=time.perf_counter() + self.time_limit)
+
+    def remaining(self) -> float:
+        """Seconds left before the deadline (infinite without a time limit)."""
+        if self.deadline is None:
+            return math.inf if self.time_limit is None else self.time_limit
+        return self.deadline - time.perf_counter()
+
+    def expired(self) -> bool:
+        return self.remaining() <= 0
 
     @classmethod
     def from_keywords(cls, keywords: Mapping[str, Any]) -> SolveOptions:
@@ -54,11 +79,16 @@ class SolveOptions:
         return cls(**{k: keywords[k] for k in SOLVER_KEYWORDS if k in keywords})
 
     def keywords(self) -> dict[str, Any]:
-        """The limits as `solve` keywords, without the solver log (for re-solves)."""
-        return {k: getattr(self, k) for k in SOLVER_KEYWORDS}
+        """The limits as `solve` keywords, without the solver log (for re-solves within the
+        run: once started, the time limit is the time left)."""
+        found = {k: getattr(self, k) for k in SOLVER_KEYWORDS}
+        if self.deadline is not None:
+            found["time_limit"] = max(self.remaining(), MIN_TIME_LIMIT)
+        return found
 
 
 SOLVER_KEYWORDS = ("time_limit", "mip_gap", "threads", "seed")
+MIN_TIME_LIMIT = 1e-3  # seconds: what HiGHS gets when the time is up (it then stops at once)
 
 
 def row_key(constraint: Any) -> tuple[str, tuple[Any, ...]]:
@@ -280,7 +310,7 @@ def run(
     if options.threads is not None:
         highs.setOptionValue("threads", options.threads)
     started = time.perf_counter()
-    deadline = started + options.time_limit if options.time_limit is not None else np.inf
+    deadline = options.started().deadline or np.inf
     with _stdout_to(2 if options.verbose else os.devnull):
         found = LpStart()
         if start is not None and handed.num_integer:
@@ -301,10 +331,12 @@ def run(
             outcome = SolverOutcome(
                 "optimal", found.objective, found.bound, proven, found.values, 0.0
             )
-            return replace(_polish(handed, outcome), seconds=time.perf_counter() - started)
+            return replace(
+                _polish(handed, outcome, deadline), seconds=time.perf_counter() - started
+            )
 
         def search() -> tuple[SolverOutcome, bool]:
-            highs.setOptionValue("time_limit", max(deadline - time.perf_counter(), 1e-3))
+            highs.setOptionValue("time_limit", max(deadline - time.perf_counter(), MIN_TIME_LIMIT))
             interrupted = _run_interruptible(highs)
             return _outcome(
                 handed, time.perf_counter() - started, options, interrupted
@@ -319,7 +351,7 @@ def run(
             highs.clearSolver()
             outcome, interrupted = search()
         if outcome.values is not None:
-            outcome = _polish(handed, outcome)
+            outcome = _polish(handed, outcome, deadline)
     return replace(outcome, seconds=time.perf_counter() - started)
 
 
@@ -443,20 +475,21 @@ def _run_interruptible(highs: highspy.Highs) -> bool:
             highs.cancelSolve()
 
 
-def _polish(handed: HandedOver, outcome: SolverOutcome) -> SolverOutcome:
+def _polish(handed: HandedOver, outcome: SolverOutcome, deadline: float) -> SolverOutcome:
     """Fix the integer decisions, re-solve the LP with tight tolerances, and read its duals.
 
     HiGHS accepts MIP solutions that miss a row by up to its feasibility tolerance (1e-6), so a
     minimum order of 30 may come back as 29.999999; the LP over the same contracts returns the
     exact vertex, and its row duals price the policies. The MIP's status, bound and gap are
-    kept; if the LP fails, the MIP values are (without duals).
+    kept; if the LP fails or does not finish before `deadline`, the MIP values are (without
+    duals).
     """
     assert outcome.values is not None
     highs = handed.highs
     highs.setOptionValue("primal_feasibility_tolerance", 1e-9)
     try:
         with _relaxed(handed):
-            exact = _with_integers(handed, outcome.values[handed.integer_columns], np.inf)
+            exact = _with_integers(handed, outcome.values[handed.integer_columns], deadline)
             if exact.values is None:
                 return outcome
             duals = np.asarray(highs.getSolution().row_dual, dtype=float)

@@ -1,0 +1,77 @@
+"""Ctrl-C and SIGTERM: both stop a run the same way, with a message and no traceback.
+
+SIGTERM (a job scheduler's or `kill`'s stop) raises `Terminated`, a `KeyboardInterrupt`, so
+everything that handles Ctrl-C (HiGHS stops its search and the best plan found so far is
+reported) handles it too. Worker processes of a sweep die with the process that started them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import sys
+import threading
+import time
+from types import FrameType
+
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
+EXIT_TERMINATED = 143  # 128 + SIGTERM
+PARENT_POLL_SECONDS = 1.0
+
+
+class Terminated(KeyboardInterrupt):
+    """The process received SIGTERM."""
+
+
+def _raise_terminated(signum: int, frame: FrameType | None) -> None:
+    raise Terminated()
+
+
+def install() -> None:
+    """Make SIGTERM raise `Terminated` in the main thread (Ctrl-C already raises
+    KeyboardInterrupt)."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _raise_terminated)
+
+
+def exit_code(interrupt: KeyboardInterrupt) -> int:
+    return EXIT_TERMINATED if isinstance(interrupt, Terminated) else EXIT_INTERRUPTED
+
+
+def describe(interrupt: KeyboardInterrupt) -> str:
+    return "terminated (SIGTERM)" if isinstance(interrupt, Terminated) else "interrupted (Ctrl-C)"
+
+
+def worker_start() -> None:
+    """Set up a worker process of a sweep: Ctrl-C is the parent's to handle (the terminal sends
+    it to the whole process group), and the worker ends when its parent does."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _die_with_parent()
+
+
+def _die_with_parent() -> None:
+    """Ask Linux to send SIGKILL when the parent ends; elsewhere, poll the parent's id."""
+    parent = os.getppid()
+    with contextlib.suppress(OSError, AttributeError):
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        PR_SET_PDEATHSIG = 1
+        if libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0:
+            if os.getppid() != parent:  # the parent ended before the request took effect
+                os._exit(1)
+            return
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_POLL_SECONDS)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
+def fail(interrupt: KeyboardInterrupt) -> None:
+    """End the process for `interrupt` with its message and exit code."""
+    sys.stderr.write(describe(interrupt) + "\n")
+    sys.exit(exit_code(interrupt))
