@@ -77,3 +77,20 @@ def run() -> Callable[..., Results]:
         return res
 
     return _run
+
+
+@pytest.fixture
+def cli() -> Callable[..., Any]:
+    """`cli(*args)`: the command line in this process, stdout and stderr apart; never a
+    traceback, never an internal error."""
+    from click.testing import CliRunner
+
+    from sourcing.cli import main
+
+    def _invoke(*args: Any) -> Any:
+        result = CliRunner().invoke(main, [str(a) for a in args], prog_name="sourcing")
+        for text in (result.stdout, result.stderr):
+            assert "Traceback" not in text and "internal error" not in text, text
+        return result
+
+    return _invoke

@@ -12,7 +12,7 @@ def run() -> None:
     try:
         from sourcing.cli import main
     except KeyboardInterrupt as interrupt:
-        interrupts.fail(interrupt)
+        interrupts.end_now(interrupt)
     main()
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import math
 import os
@@ -65,6 +66,11 @@ def _fail(message: str, code: int, document: dict[str, Any] | None = None) -> No
     if document is not None:
         click.echo(json.dumps(document))
     click.echo(message, err=True)
+    _exit(code)
+
+
+def _exit(code: int) -> None:
+    interrupts.ignore_from_now()
     sys.exit(code)
 
 
@@ -123,7 +129,7 @@ def guarded(command: Callable[..., int]) -> Callable[..., None]:
             status, message, code = _failure(exc)
             document = _error_document(exc, status) if kwargs.get("fmt") == "json" else None
             _fail(message, code, document)
-        sys.exit(code)
+        _exit(code)
 
     wrapper.__name__ = command.__name__
     wrapper.__doc__ = command.__doc__
@@ -161,7 +167,30 @@ def _at_most_cores(ctx: click.Context, param: click.Parameter, value: int | None
     return value
 
 
-@click.group(name="sourcing", context_settings={"help_option_names": ["-h", "--help"]})
+def _wants_json(args: list[str]) -> bool:
+    """Whether command-line arguments ask for `--format json`."""
+    return "--format=json" in args or any(
+        a == "--format" and b == "json" for a, b in itertools.pairwise(args)
+    )
+
+
+class _Commands(click.Group):
+    """The command group: with `--format json`, a bad option or argument also prints one JSON
+    object on stdout ({"status": "invalid", "message": ...}), as every other failure does."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        arguments = list(ctx.args)
+        try:
+            return super().invoke(ctx)
+        except click.UsageError as exc:
+            if _wants_json(arguments):
+                click.echo(json.dumps({"status": "invalid", "message": exc.format_message()}))
+            raise
+
+
+@click.group(
+    name="sourcing", cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]}
+)
 @click.version_option(package_name="sourcing")
 def main() -> None:
     """Semiconductor sourcing under de-risking caps, alliance floors and export controls."""
@@ -368,8 +397,10 @@ def stress(
 
 @contextlib.contextmanager
 def _progress_bar(total: int) -> Iterator[Callable[[int, int], None] | None]:
-    """A progress bar with the time left, on stderr, for sweeps of more than a few points."""
-    if total <= 3:
+    """A progress bar with the time left, on stderr when it is a terminal, for sweeps of more
+    than a few points."""
+    console = Console(stderr=True)
+    if total <= 3 or not console.is_terminal:
         yield None
         return
     columns = (
@@ -380,7 +411,7 @@ def _progress_bar(total: int) -> Iterator[Callable[[int, int], None] | None]:
         TextColumn("left"),
         TimeRemainingColumn(),
     )
-    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+    with Progress(*columns, console=console, transient=True) as bar:
         task = bar.add_task("solving points", total=total)
 
         def advance(done: int, _: int) -> None:
@@ -580,21 +611,23 @@ def _public(row: dict[str, Any]) -> dict[str, Any]:
 
 @main.command()
 @click.argument("instance", type=click.Path(dir_okay=False, path_type=Path))
+@format_option
 @debug_option
 @guarded
-def validate(instance: Path) -> int:
+def validate(instance: Path, fmt: str) -> int:
     """Check INSTANCE and report every problem with its field path (exit 0 or 2)."""
     loaded = load_instance(instance)
-    counts = ", ".join(
-        _count(len(items), noun)
-        for items, noun in (
-            (loaded.suppliers, "supplier"),
-            (loaded.products, "product"),
-            (loaded.markets, "market"),
-            (loaded.periods, "period"),
-        )
-    )
-    click.echo(f"{instance}: valid ({counts})")
+    counts = {
+        "suppliers": len(loaded.suppliers),
+        "products": len(loaded.products),
+        "markets": len(loaded.markets),
+        "periods": len(loaded.periods),
+    }
+    if fmt == "json":
+        click.echo(json.dumps({"status": "valid", "file": str(instance), "counts": counts}))
+    else:
+        text = ", ".join(_count(n, noun.removesuffix("s")) for noun, n in counts.items())
+        click.echo(f"{instance}: valid ({text})")
     return EXIT_OK
 
 

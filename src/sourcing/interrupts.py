@@ -71,7 +71,19 @@ def _die_with_parent() -> None:
     threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
-def fail(interrupt: KeyboardInterrupt) -> None:
-    """End the process for `interrupt` with its message and exit code."""
+def ignore_from_now() -> None:
+    """Ignore Ctrl-C and SIGTERM while the process ends, so that its exit code stays the one
+    chosen (one arriving during Python's shutdown would kill it by the signal)."""
+    if threading.current_thread() is threading.main_thread():
+        for number in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(number, signal.SIG_IGN)
+
+
+def end_now(interrupt: KeyboardInterrupt) -> None:
+    """End the process for an interrupt that came while the libraries loaded: its message and
+    exit code, at once. (Python's own exit would report death by SIGINT when the interrupt
+    hit code that a library ran through Python's C API while being imported.)"""
+    ignore_from_now()
     sys.stderr.write(describe(interrupt) + "\n")
-    sys.exit(exit_code(interrupt))
+    sys.stderr.flush()
+    os._exit(exit_code(interrupt))

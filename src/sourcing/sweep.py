@@ -6,18 +6,21 @@ whether points run one after another, in local processes, or on a Dask cluster.
 
 from __future__ import annotations
 
+import math
 import multiprocessing
 import os
+import sys
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 import pandas as pd
 
 from sourcing import interrupts
 from sourcing.api import solve
-from sourcing.errors import InstanceError, UsageError
+from sourcing.errors import InstanceError, SourcingError, UsageError
 from sourcing.resolve import Resolver
 from sourcing.results import COST_COMPONENTS, Results
 from sourcing.schema import Instance, group_members
@@ -28,7 +31,9 @@ Progress = Callable[[int, int], None]
 """Called with (points done, points in all) after each point."""
 
 SCHEDULER_TIMEOUT = 30.0  # seconds to reach a Dask scheduler and find a worker there
+SCHEDULER_TIMEOUT_VARIABLE = "SOURCING_SCHEDULER_TIMEOUT"  # overrides it, in seconds
 WORKER_EXIT_SECONDS = 5.0
+QUIET_TRACKER = "ignore:resource_tracker:UserWarning"
 
 
 def point_row(instance: Instance, parameters: Mapping[str, Any], results: Results) -> dict:
@@ -150,6 +155,7 @@ def _run_local(
         return [r for r in rows if r is not None]
     # Spawned, not forked: a fork of a process in which HiGHS has run can hang in HiGHS.
     context = multiprocessing.get_context("spawn")
+    _quiet_resource_tracker()
     pool = ProcessPoolExecutor(
         max_workers=workers, mp_context=context, initializer=interrupts.worker_start
     )
@@ -161,11 +167,24 @@ def _run_local(
             rows[futures[future]] = future.result()
             if progress:
                 progress(done, len(points))
-    except BaseException:  # Ctrl-C, SIGTERM or a failed point: no worker outlives the sweep
+    except BaseException as exc:  # Ctrl-C, SIGTERM or a failed point: no worker outlives it
         _stop_workers(pool)
+        if isinstance(exc, BrokenProcessPool):
+            raise SourcingError(
+                "a worker process of the sweep ended abruptly (out of memory, or killed); "
+                "--jobs 1 solves the points in this process"
+            ) from None
         raise
     pool.shutdown()
     return [r for r in rows if r is not None]
+
+
+def _quiet_resource_tracker() -> None:
+    """Keep the resource tracker (a helper process of multiprocessing, started with the first
+    worker and given this interpreter's -W options) from warning about the semaphores of
+    workers that `_stop_workers` killed (Pyomo makes one on import): it removes them itself."""
+    if QUIET_TRACKER not in sys.warnoptions:
+        sys.warnoptions.append(QUIET_TRACKER)
 
 
 def _stop_workers(pool: ProcessPoolExecutor) -> None:
@@ -173,14 +192,31 @@ def _stop_workers(pool: ProcessPoolExecutor) -> None:
     processes = list((getattr(pool, "_processes", None) or {}).values())
     for process in processes:
         process.kill()
-    pool.shutdown(wait=False, cancel_futures=True)
     for process in processes:
         process.join(timeout=WORKER_EXIT_SECONDS)
+    # With its workers gone, the pool's manager finds it broken and ends at once; waiting for
+    # it releases the pool's queues (else a warning of leaked semaphores at exit).
+    pool.shutdown(wait=True, cancel_futures=True)
+
+
+def scheduler_timeout() -> float:
+    """Seconds to wait for a Dask scheduler: `SCHEDULER_TIMEOUT`, or the environment's
+    `SOURCING_SCHEDULER_TIMEOUT`."""
+    text = os.environ.get(SCHEDULER_TIMEOUT_VARIABLE)
+    if text is None:
+        return SCHEDULER_TIMEOUT
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = math.nan
+    if not 0 < seconds < math.inf:
+        raise UsageError(f"{SCHEDULER_TIMEOUT_VARIABLE} must be a positive number, got {text!r}")
+    return seconds
 
 
 def _connect(address: str) -> Any:
     """A Dask client of the scheduler at `address` that has at least one worker, or a
-    `UsageError` within `SCHEDULER_TIMEOUT` seconds.
+    `UsageError`: `scheduler_timeout()` seconds to connect, as many to find a worker.
 
     Dask's own timeout does not cover a listener that accepts and never answers (or an HTTP
     server), so the connection is made in a thread that is abandoned if it does not finish.
@@ -189,28 +225,28 @@ def _connect(address: str) -> Any:
         from dask.distributed import Client
     except ImportError:
         raise UsageError("--scheduler needs Dask: pip install 'dask[distributed]'") from None
+    timeout = scheduler_timeout()
     found: dict[str, Any] = {}
 
     def connect() -> None:
         try:
-            client = Client(address, timeout=SCHEDULER_TIMEOUT)
-            found["client"] = client
-            client.wait_for_workers(1, timeout=SCHEDULER_TIMEOUT)
+            found["client"] = Client(address, timeout=timeout)
         except BaseException as exc:  # reported in the caller's thread
-            found["error"] = exc
+            found["error"] = f"{type(exc).__name__}: {exc}".rstrip(": ")
+            return
+        try:
+            found["client"].wait_for_workers(1, timeout=timeout)
+        except BaseException:
+            found["error"] = f"it has no worker (none came within {timeout:g} s)"
 
     thread = threading.Thread(target=connect, name="dask-connect", daemon=True)
     thread.start()
-    thread.join(SCHEDULER_TIMEOUT + 1)
+    thread.join(2 * timeout + 1)
     client = found.get("client")
     if thread.is_alive() or "error" in found:
         if client is not None:
             threading.Thread(target=client.close, daemon=True).start()
-        reason = (
-            f"no answer within {SCHEDULER_TIMEOUT:g} s"
-            if thread.is_alive()
-            else f"{type(found['error']).__name__}: {found['error']}".rstrip(": ")
-        )
+        reason = found.get("error", f"no answer within {timeout:g} s")
         raise UsageError(f"cannot use the Dask scheduler at {address!r}: {reason}")
     return client
 
