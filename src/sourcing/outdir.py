@@ -37,7 +37,6 @@ import signal
 import threading
 import time
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -68,16 +67,6 @@ def text_file(text: str) -> Renderer:
     return lambda path: path.write_text(text, encoding="utf-8")
 
 
-@dataclass(frozen=True)
-class Manifest:
-    """What `sourcing-run.json` says: which command wrote which files, and whether it finished."""
-
-    command: str
-    complete: bool
-    files: frozenset[str]
-    written: str
-
-
 def check(directory: str | Path, names: Iterable[str]) -> Path:
     """Raise `OutputError` unless a run could write the files `names` into `directory`.
 
@@ -86,9 +75,8 @@ def check(directory: str | Path, names: Iterable[str]) -> Path:
     name) is there unless an earlier run's manifest lists it. Writes nothing.
     """
     directory = Path(directory)
-    existing = directory
-    while not existing.exists() and existing != existing.parent:
-        existing = existing.parent
+    missing = _missing_folders(directory)
+    existing = missing[-1].parent if missing else directory
     if existing == directory and not directory.is_dir():
         raise OutputError(f"{directory} exists and is not a folder")
     if not existing.is_dir():
@@ -96,7 +84,7 @@ def check(directory: str | Path, names: Iterable[str]) -> Path:
     if not os.access(existing, os.W_OK | os.X_OK):
         raise OutputError(f"cannot write into {directory}: {existing} is not writable")
     if existing == directory:
-        _refuse_foreign(directory, names, _earlier_run(directory))
+        _refuse_foreign(directory, names, _earlier_files(directory))
     return directory
 
 
@@ -119,10 +107,9 @@ def write(directory: str | Path, files: Mapping[str, Renderer], *, command: str)
     try:
         created = _make_folder(directory)
         with _locked(directory):
-            earlier = _earlier_run(directory)
+            earlier = _earlier_files(directory)
             _refuse_foreign(directory, files, earlier)
-            owned = {*files, MANIFEST, *(earlier.files if earlier else ())}
-            _remove_stale_temporaries(directory, owned)
+            _remove_stale_temporaries(directory, {*files, MANIFEST, *earlier})
             temporaries: dict[str, Path] = {}  # the rendered files not yet in place
             try:
                 for name, render in files.items():
@@ -141,25 +128,19 @@ def write(directory: str | Path, files: Mapping[str, Renderer], *, command: str)
     return directory
 
 
-def read_manifest(directory: str | Path) -> Manifest | None:
-    """The manifest in `directory`, or None if there is none; `OutputError` if it is not ours."""
-    return _earlier_run(Path(directory))
-
-
 def _commit(
-    directory: Path, temporaries: dict[str, Path], earlier: Manifest | None, command: str
+    directory: Path, temporaries: dict[str, Path], earlier: frozenset[str], command: str
 ) -> None:
     """Steps 2 to 5: incomplete manifest, renames, removal of the earlier run's rest, manifest.
 
     Takes each temporary out of `temporaries` once it is in place.
     """
     new = set(temporaries)
-    old = set(earlier.files) if earlier is not None else set()
-    _write_manifest(directory, command, new | old, complete=False)
+    _write_manifest(directory, command, new | earlier, complete=False)
     for name in list(temporaries):
         os.replace(temporaries[name], directory / name)
         del temporaries[name]
-    for name in sorted(old - new):
+    for name in sorted(earlier - new):
         path = directory / name
         if _is_folder(path):
             continue  # a folder is never ours: someone put it there since
@@ -208,10 +189,12 @@ def _render(directory: Path, name: str, render: Renderer) -> Path:
     return temporary
 
 
-def _earlier_run(directory: Path) -> Manifest | None:
+def _earlier_files(directory: Path) -> frozenset[str]:
+    """The files the manifest in `directory` lists, complete or not (none without a manifest);
+    `OutputError` if the manifest is not one that sourcing writes."""
     path = directory / MANIFEST
     if not os.path.lexists(path):
-        return None
+        return frozenset()
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
         files = document["files"]
@@ -222,19 +205,13 @@ def _earlier_run(directory: Path) -> Manifest | None:
             or not all(isinstance(f, str) and _plain_name(f) and f != MANIFEST for f in files)
         ):
             raise ValueError("not a manifest of sourcing")
-        return Manifest(
-            command=str(document["command"]),
-            complete=document["complete"],
-            files=frozenset(files),
-            written=str(document.get("written", "")),
-        )
     except (OSError, UnicodeError, ValueError, KeyError, TypeError) as exc:
         raise OutputError(_foreign_message([path])) from exc
+    return frozenset(files)
 
 
-def _refuse_foreign(directory: Path, names: Iterable[str], earlier: Manifest | None) -> None:
+def _refuse_foreign(directory: Path, names: Iterable[str], owned: frozenset[str]) -> None:
     """`OutputError` naming every file of `names` in `directory` that no earlier run wrote."""
-    owned = earlier.files if earlier is not None else frozenset()
     foreign = [
         directory / name
         for name in sorted(set(names))
@@ -337,15 +314,21 @@ def _locked(directory: Path) -> Iterator[None]:
         os.close(descriptor)
 
 
-def _make_folder(directory: Path) -> list[Path]:
-    """Create `directory` with its parents; the folders created, deepest first."""
+def _missing_folders(directory: Path) -> list[Path]:
+    """`directory` and the folders above it that do not exist, deepest first."""
     missing = []
     folder = directory
     while not folder.exists() and folder != folder.parent:
         missing.append(folder)
         folder = folder.parent
+    return missing
+
+
+def _make_folder(directory: Path) -> list[Path]:
+    """Create `directory` with its parents; the folders created, deepest first."""
     if os.path.lexists(directory) and not directory.is_dir():
         raise NotADirectoryError(f"{directory} exists and is not a folder")
+    missing = _missing_folders(directory)
     directory.mkdir(parents=True, exist_ok=True)
     return missing
 
@@ -399,11 +382,9 @@ def _reason(exc: OSError, directory: Path) -> str:
 
 __all__ = [
     "MANIFEST",
-    "Manifest",
     "OutputError",
     "check",
     "csv_file",
-    "read_manifest",
     "text_file",
     "write",
 ]
