@@ -336,7 +336,12 @@ def test_bench_writes_table_progress_and_files(tmp_path: Path) -> None:
     for header in ("objective", "gap", "(%)", "1 % gap", "(s)", "total", "root"):
         assert header in result.stdout
     assert result.stdout.rstrip().endswith(f"benchmark written to {out}/")
-    assert sorted(p.name for p in out.iterdir()) == ["bench.csv", "bench.json", "bench.png"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        "bench.csv",
+        "bench.json",
+        "bench.png",
+        "sourcing-run.json",
+    ]
     csv = pd.read_csv(out / "bench.csv")
     assert list(csv.columns) == RUN_COLUMNS
     assert list(csv["objective"]) == pytest.approx([4505.8572] * 3, rel=1e-6)

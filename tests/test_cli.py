@@ -16,6 +16,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 import sourcing.cli
+from sourcing import outdir
 from sourcing.cli import main
 from sourcing.errors import NoSolutionError, SourcingError, UsageError
 from sourcing.results import empty_results
@@ -449,11 +450,18 @@ def test_output_dir(tmp_path: Path) -> None:
     assert _no_leftovers(tmp_path, {"inst.yaml", "results"})
 
 
+def _earlier_run(out: Path, files: dict[str, str]) -> None:
+    """An earlier run of `solve` in `out` that wrote `files` (name: text)."""
+    outdir.write(
+        out, {name: outdir.text_file(text) for name, text in files.items()}, command="solve"
+    )
+
+
 def test_output_into_existing_dir(tmp_path: Path) -> None:
     out = tmp_path / "results"
     out.mkdir()
     (out / "notes.txt").write_text("mine", encoding="utf-8")
-    (out / "flows.csv").write_text("stale", encoding="utf-8")
+    _earlier_run(out, {"flows.csv": "stale"})
     result = invoke("solve", write(tmp_path, CAPPED), "--output", out)
     assert result.exit_code == 0
     assert f"results written to {out}/" in result.stdout
@@ -508,10 +516,14 @@ def test_output_is_all_or_nothing(
 ) -> None:
     instance = write(tmp_path, CAPPED)
     _failing_to_csv(monkeypatch, fail_on)
-    result = invoke("solve", instance, "--format", "json", "--output", tmp_path / "results")
-    assert result.exit_code == 1
-    assert "No space left on device" in result.stderr
-    assert result.stdout == ""
+    out = tmp_path / "results"
+    result = invoke("solve", instance, "--format", "json", "--output", out)
+    assert result.exit_code == 2
+    assert result.stderr == f"error: cannot write into {out}: No space left on device\n"
+    assert json.loads(result.stdout) == {
+        "status": "error",
+        "message": f"cannot write into {out}: No space left on device",
+    }
     assert _no_leftovers(tmp_path, {"inst.yaml"})  # no target, no staging directory
 
 
@@ -520,13 +532,12 @@ def test_failed_output_leaves_an_existing_dir_alone(
 ) -> None:
     instance = write(tmp_path, CAPPED)
     out = tmp_path / "results"
-    out.mkdir()
-    (out / "flows.csv").write_text("old", encoding="utf-8")
+    _earlier_run(out, {"flows.csv": "old"})
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
     _failing_to_csv(monkeypatch, 2)
     result = invoke("solve", instance, "--output", out)
-    assert result.exit_code == 1
-    assert {p.name for p in out.iterdir()} == {"flows.csv"}
-    assert (out / "flows.csv").read_text(encoding="utf-8") == "old"
+    assert result.exit_code == 2
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
     assert _no_leftovers(tmp_path, {"inst.yaml", "results"})
 
 

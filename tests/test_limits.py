@@ -46,7 +46,13 @@ def test_ctrl_c_stops_cleanly_with_the_best_plan(tmp_path: Path):
     path = tmp_path / "l.json"
     path.write_text(json.dumps(generate_data("L", seed=1)))
     command = [sys.executable, "-m", "sourcing", "solve", str(path), "--format", "json"]
-    child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    child = subprocess.Popen(
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        # Ctrl-C as in a terminal, also where the tests run as a background job (ignoring it)
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
     time.sleep(8)
     child.send_signal(signal.SIGINT)
     out, err = child.communicate(timeout=120)

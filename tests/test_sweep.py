@@ -372,7 +372,7 @@ def test_sweep_command_output_dir(tmp_path: Path) -> None:
         "--jobs", "1", "--output", out, "--format", "json",
     )  # fmt: skip
     assert result.exit_code == 0, result.stderr
-    assert sorted(p.name for p in out.iterdir()) == ["sweep.csv", "sweep.png"]
+    assert sorted(p.name for p in out.iterdir()) == ["sourcing-run.json", "sweep.csv", "sweep.png"]
     assert (out / "sweep.png").read_bytes()[:8] == PNG_MAGIC
     table = pd.read_csv(out / "sweep.csv")
     records = json.loads(result.stdout)  # stdout still holds only the JSON
@@ -475,7 +475,11 @@ def test_frontier_command_json_and_output(tmp_path: Path) -> None:
     assert [r["breakpoint"] for r in records] == [i == 5 for i in range(9)]
     assert records[5]["newly_binding"] == "jp-cap"
     assert records[1]["released"] == "allied-floor"
-    assert sorted(p.name for p in out.iterdir()) == ["frontier.csv", "frontier.png"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        "frontier.csv",
+        "frontier.png",
+        "sourcing-run.json",
+    ]
     assert (out / "frontier.png").read_bytes()[:8] == PNG_MAGIC
     table = pd.read_csv(out / "frontier.csv")
     assert table["max_share"].tolist() == FRONTIER_LEVELS

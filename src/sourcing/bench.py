@@ -39,14 +39,16 @@ from sourcing.data import build_data
 from sourcing.errors import InfeasibleError, SourcingError, UsageError
 from sourcing.generate import SIZES
 from sourcing.model import build_model, disruption_stages
+from sourcing.outdir import csv_file, text_file
+from sourcing.outdir import write as write_run
 from sourcing.plots import pyplot
-from sourcing.results import replace_dir
 from sourcing.schema import Instance
 from sourcing.solver import HandedOver, handover, new_highs, relative_gap
 
 SOLVERS = ("highs", "scip", "cbc")
 BENCH_SIZES = tuple(SIZES)
 DEFAULT_SIZES = ("S", "M")
+BENCH_FILES = ("bench.json", "bench.csv", "bench.png")  # what `write_bench` writes
 ONE_PERCENT = 0.01
 GAP_FLOOR = 1e-10
 INFINITY = 1e20  # SCIP's infinity; CBC writes 1e+50 for "no solution yet"
@@ -873,16 +875,16 @@ def write_bench(
     settings: Mapping[str, Any],
     machine_info: Mapping[str, Any],
 ) -> Path:
-    """bench.json, bench.csv and bench.png into `directory`, all or nothing.
+    """bench.json, bench.csv and bench.png into `directory`, as one run of `bench`.
 
-    As `Results.to_dir`: written into a hidden staging folder beside `directory`, which then
-    takes its place by renaming; other files already in `directory` are carried over.
+    Written by `sourcing.outdir.write`, as `Results.to_dir` writes a solve's files: each file
+    atomically, recorded in the folder's `sourcing-run.json`; an earlier run's other files are
+    removed, nothing else is touched; `OutputError` if it cannot.
     """
     document = bench_json(frame, settings, machine_info)
-
-    def write(staging: Path) -> None:
-        (staging / "bench.json").write_text(json.dumps(document, indent=2) + "\n", "utf-8")
-        frame.to_csv(staging / "bench.csv", index=False)
-        plot_bench(frame, staging / "bench.png")
-
-    return replace_dir(Path(directory), write)
+    files = {
+        "bench.json": text_file(json.dumps(document, indent=2) + "\n"),
+        "bench.csv": csv_file(frame),
+        "bench.png": lambda path: plot_bench(frame, path),
+    }
+    return write_run(directory, files, command="bench")

@@ -7,9 +7,7 @@ import itertools
 import json
 import math
 import os
-import shutil
 import sys
-import tempfile
 import traceback
 from collections.abc import Callable, Iterator
 from dataclasses import replace
@@ -28,12 +26,13 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from sourcing import interrupts
+from sourcing import interrupts, outdir
 from sourcing.api import solve as solve_instance
 from sourcing.errors import (
     InfeasibleError,
     InstanceError,
     NoSolutionError,
+    OutputError,
     SourcingError,
     UsageError,
 )
@@ -42,7 +41,7 @@ from sourcing.frontier import hhi_frontier, outage_frontier
 from sourcing.io import DEFAULT_INSTANCE, load_instance
 from sourcing.plots import plot_frontier, plot_sweep
 from sourcing.report import render, render_stress, sweep_table
-from sourcing.results import Results, empty_results, with_resilience_cost
+from sourcing.results import OUTPUT_FILES, Results, empty_results, with_resilience_cost
 from sourcing.schema import Instance
 from sourcing.solver import SOLVER_KEYWORDS, SolveOptions
 from sourcing.stress import outage_table
@@ -100,6 +99,8 @@ def _failure(exc: BaseException) -> tuple[str, str, int]:
         return "interrupted", interrupts.describe(exc), interrupts.exit_code(exc)
     if isinstance(exc, InstanceError):
         return "invalid", f"error: invalid instance\n{exc}", EXIT_INVALID
+    if isinstance(exc, OutputError):
+        return "error", f"error: {exc}", EXIT_INVALID
     if isinstance(exc, UsageError):
         return "invalid", f"error: {exc}", EXIT_INVALID
     if isinstance(exc, InfeasibleError):
@@ -334,12 +335,11 @@ def solve(
     **options: Any,
 ) -> int:
     """Solve INSTANCE (default: the bundled EU-Japan instance) and report the plan."""
+    if output is not None:
+        outdir.check(output, OUTPUT_FILES)
     _, results, _ = _solve(instance, whatifs, survive, verbose=verbose, **options)
     if output is not None:
-        try:
-            results.to_dir(output)
-        except OSError as exc:
-            raise SourcingError(f"cannot write results to {output}: {exc}") from exc
+        results.to_dir(output)
     if fmt == "json":
         click.echo(json.dumps(results.to_dict()))
     else:
@@ -429,17 +429,14 @@ def _emit_table(frame: pd.DataFrame, fmt: str, title: str, shares: list[str] | N
         _console().print(sweep_table(frame, title, shares))
 
 
+def _study_files(name: str) -> tuple[str, str]:
+    return f"{name}.csv", f"{name}.png"
+
+
 def _write_study(frame: pd.DataFrame, output: Path, name: str, draw: Callable[[Path], Any]) -> None:
-    """`name`.csv and `name`.png into `output`, the pair written together or not at all."""
-    output.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{name}.", dir=output))
-    try:
-        frame.to_csv(staging / f"{name}.csv", index=False)
-        draw(staging / f"{name}.png")
-        for suffix in ("csv", "png"):
-            os.replace(staging / f"{name}.{suffix}", output / f"{name}.{suffix}")
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+    """`name`.csv and `name`.png into `output` as one run of the command `name` (see outdir)."""
+    table, picture = _study_files(name)
+    outdir.write(output, {table: outdir.csv_file(frame), picture: draw}, command=name)
 
 
 study_format = click.option(
@@ -506,6 +503,8 @@ def sweep_command(
 
     Example: --set 'policies.caps[cn-cap].max_share=0:0.5:0.05'
     """
+    if output is not None:
+        outdir.check(output, _study_files("sweep"))
     loaded = _load(instance, whatifs, survive)
     grid_settings = dict(parse_setting(text) for text in settings)
     points = grid(grid_settings)
@@ -567,6 +566,8 @@ def frontier_command(
     """The price of de-risking: cost against the largest share of GROUP, the concentration of
     supply over regions (--measure hhi) or the demand a single regional outage may leave unmet
     (--measure outage), with the breakpoints where policies start or stop binding."""
+    if output is not None:
+        outdir.check(output, _study_files("frontier"))
     loaded = _load(instance, whatifs, survive)
     study = {"points": points, "jobs": jobs, "scheduler": scheduler, **options}
     money = loaded.units.money
@@ -720,6 +721,7 @@ def bench_command(
     gap = |primal - bound| / max(|primal|, 1e-10). One progress line per run on stderr.
     """
     from sourcing.bench import (
+        BENCH_FILES,
         DEFAULT_SIZES,
         SolverRun,
         bench,
@@ -733,6 +735,8 @@ def bench_command(
     )
     from sourcing.generate import generate
 
+    if output is not None:
+        outdir.check(output, BENCH_FILES)
     chosen = parse_solvers(solvers)
     if sizes is not None:
         generated = parse_sizes(sizes)
@@ -763,10 +767,7 @@ def bench_command(
     )
     if output is not None:
         settings = {"threads": threads, "time_limit": time_limit, "mip_gap": mip_gap, "seed": seed}
-        try:
-            write_bench(frame, output, settings=settings, machine_info=machine(cbc_path))
-        except OSError as exc:
-            raise SourcingError(f"cannot write the benchmark to {output}: {exc}") from exc
+        write_bench(frame, output, settings=settings, machine_info=machine(cbc_path))
     _console().print(bench_table(frame))
     for note in bench_notes(frame):
         click.echo(note)

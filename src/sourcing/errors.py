@@ -74,3 +74,8 @@ class CheckError(SourcingError):
         more = len(self.violations) - 20
         tail = f"\n  ... and {more} more" if more > 0 else ""
         super().__init__(f"the plan fails the independent check:\n{shown}{tail}")
+
+
+class OutputError(UsageError):
+    """An output folder cannot take a run's files: it is not writable, not a folder, or holds a
+    file of the same name that `sourcing` did not write. Nothing was written."""

@@ -1,13 +1,9 @@
-"""Results of a solve: status, objective and tidy pandas tables; JSON and atomic file output."""
+"""Results of a solve: status, objective and tidy pandas tables; JSON and file output."""
 
 from __future__ import annotations
 
 import json
 import math
-import os
-import shutil
-import tempfile
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -17,10 +13,26 @@ import pandas as pd
 from sourcing.check import cvar, plan_costs, plan_stock, stage_costs, stage_definitions
 from sourcing.data import ModelData, demand_table
 from sourcing.errors import InfeasibleError, NoSolutionError
+from sourcing.outdir import csv_file, text_file
+from sourcing.outdir import write as write_run
 from sourcing.plan import Plan
 from sourcing.prices import RowDuals, binding_rows
 from sourcing.schema import NOMINAL, Instance, group_members
 
+OUTPUT_FILES = (
+    "flows.csv",
+    "shares.csv",
+    "contracts.csv",
+    "shortages.csv",
+    "stock.csv",
+    "binding_policies.csv",
+    "costs.csv",
+    "policy_costs.csv",
+    "scenarios.csv",
+    "scenario_flows.csv",
+    "summary.json",
+)
+"""Every file `Results.to_dir` may write."""
 COST_COMPONENTS = ("fixed", "purchase", "tariff", "transport", "holding", "shortage", "risk")
 
 
@@ -140,72 +152,38 @@ class Results:
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2)
 
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The CSV tables `to_dir` writes, by file name (some only with scenarios, policy costs)."""
+        tables = {
+            "flows.csv": self.flows,
+            "shares.csv": self.shares,
+            "contracts.csv": self.contracts,
+            "shortages.csv": self.shortages,
+            "stock.csv": self.stock,
+            "binding_policies.csv": self.binding_policies,
+            "costs.csv": self.costs.rename_axis("component").reset_index(name="cost"),
+        }
+        if self.policy_costs is not None:
+            tables["policy_costs.csv"] = self.policy_costs
+        if self.scenarios is not None and self.scenario_flows is not None:
+            tables["scenarios.csv"] = self.scenarios
+            tables["scenario_flows.csv"] = self.scenario_flows
+        return tables
+
     def to_dir(self, directory: str | Path) -> Path:
-        """Write CSV tables and summary.json into `directory`, all or nothing.
+        """Write the CSV tables and summary.json into `directory` (created if missing).
 
-        Everything is written into a hidden staging folder beside `directory`, which then takes
-        its place by renaming; other files already in `directory` are carried over. A process
-        killed part-way leaves the old folder (or none) in place, never a mix; it may leave the
-        hidden staging folder behind.
+        Written by `sourcing.outdir.write` as one run of `solve`: each file atomically, with
+        the manifest `sourcing-run.json` listing them; the files of the earlier run in
+        `directory` that this one does not write are removed, nothing else is touched. A file
+        of the same name that no earlier run wrote makes it raise `OutputError` before writing
+        anything, as does any failure to write (the folder is then as it was). A process killed
+        part-way leaves the earlier run, the new one, or an incomplete manifest that lists every
+        file it may have left, which the next run into `directory` cleans up.
         """
-
-        def write(staging: Path) -> None:
-            tables = {
-                "flows.csv": self.flows,
-                "shares.csv": self.shares,
-                "contracts.csv": self.contracts,
-                "shortages.csv": self.shortages,
-                "stock.csv": self.stock,
-                "binding_policies.csv": self.binding_policies,
-                "costs.csv": self.costs.rename_axis("component").reset_index(name="cost"),
-            }
-            if self.policy_costs is not None:
-                tables["policy_costs.csv"] = self.policy_costs
-            if self.scenarios is not None and self.scenario_flows is not None:
-                tables["scenarios.csv"] = self.scenarios
-                tables["scenario_flows.csv"] = self.scenario_flows
-            for name, table in tables.items():
-                table.to_csv(staging / name, index=False)
-            (staging / "summary.json").write_text(self.to_json() + "\n", encoding="utf-8")
-
-        return replace_dir(Path(directory), write)
-
-
-def replace_dir(target: Path, write: Callable[[Path], None]) -> Path:
-    """Let `write` fill a hidden staging folder beside `target`, then put it in `target`'s place
-    in one rename, carrying over other files `target` already holds: all or nothing."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
-    try:
-        write(staging)
-        if not target.exists():
-            os.replace(staging, target)
-            return target
-        if not target.is_dir():
-            raise NotADirectoryError(f"{target} exists and is not a directory")
-        _carry_over(target, staging)
-        retired = Path(tempfile.mkdtemp(prefix=f".{target.name}.old.", dir=target.parent))
-        os.replace(target, retired)
-        os.replace(staging, target)
-        shutil.rmtree(retired, ignore_errors=True)
-        return target
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-
-
-def _carry_over(source: Path, staging: Path) -> None:
-    """Link (or copy) into `staging` what `source` holds besides the files being replaced."""
-    for item in source.iterdir():
-        destination = staging / item.name
-        if destination.exists():
-            continue
-        if item.is_dir():
-            shutil.copytree(item, destination, symlinks=True)
-            continue
-        try:
-            os.link(item, destination)
-        except OSError:
-            shutil.copy2(item, destination)
+        files = {name: csv_file(table) for name, table in self.tables().items()}
+        files["summary.json"] = text_file(self.to_json() + "\n")
+        return write_run(directory, files, command="solve")
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
@@ -508,4 +486,4 @@ def share_rows(instance: Instance, plan: Plan) -> list[dict[str, Any]]:
     return rows
 
 
-__all__ = ["Results", "empty_results", "plan_results"]
+__all__ = ["OUTPUT_FILES", "Results", "empty_results", "plan_results"]
