@@ -73,9 +73,11 @@ QUANTITIES = st.one_of(amounts(1, 100), st.just(0))
 def period_map(
     draw: st.DrawFn, periods: list[Any], values: st.SearchStrategy[Any]
 ) -> dict[Any, Any]:
-    """{period: value} over a random subset of the periods (possibly none), keyed by label
-    or by its text (periods match by text)."""
-    chosen = draw(st.lists(st.sampled_from(periods), unique=True, max_size=len(periods)))
+    """{period: value} over a random subset of the periods (at least one: an empty map is
+    invalid), keyed by label or by its text (periods match by text)."""
+    chosen = draw(
+        st.lists(st.sampled_from(periods), unique=True, min_size=1, max_size=len(periods))
+    )
     return {(str(p) if draw(st.booleans()) else p): draw(values) for p in chosen}
 
 
@@ -87,10 +89,10 @@ def per_period(draw: st.DrawFn, periods: list[Any], values: st.SearchStrategy[An
 
 
 def maybe_subset(draw: st.DrawFn, items: list[Any]) -> list[Any] | None:
-    """None (= all), or a list of distinct items (possibly empty)."""
+    """None (= all), or a list of distinct items (not empty: an empty list is invalid)."""
     if not draw(st.booleans()):
         return None
-    return draw(st.lists(st.sampled_from(items), unique=True, max_size=len(items)))
+    return draw(st.lists(st.sampled_from(items), unique=True, min_size=1, max_size=len(items)))
 
 
 @st.composite
@@ -127,7 +129,9 @@ def instances(draw: st.DrawFn, relaxable: bool = False) -> Data:
     for i in range(draw(st.integers(0, 2))):
         # members: regions, suppliers or earlier blocs (no cycles)
         members = draw(
-            st.lists(st.sampled_from(regions + suppliers + blocs), unique=True, max_size=3)
+            st.lists(
+                st.sampled_from(regions + suppliers + blocs), unique=True, min_size=1, max_size=3
+            )
         )
         bloc_entries.append({"id": f"b{i}", "members": members})
         blocs.append(f"b{i}")

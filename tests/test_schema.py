@@ -197,8 +197,7 @@ SINGLE_PROBLEMS = [
     (
         "fixed-cost-text",
         _set(["suppliers", 0, "fixed_cost"], "abc"),
-        "suppliers[0].fixed_cost: Input should be a valid number, unable to parse string as a "
-        "number",
+        "suppliers[0].fixed_cost: expected a number, got the text 'abc'",
     ),
     ("regions-not-list", _set(["regions"], "CN"), "regions: Input should be a valid list"),
     (
@@ -209,14 +208,14 @@ SINGLE_PROBLEMS = [
     (
         "pooled-not-bool",
         _set(["policies", "caps", 0, "pooled"], "maybe"),
-        "policies.caps[0].pooled: Input should be a valid boolean, unable to interpret input",
+        "policies.caps[0].pooled: expected true or false, got the text 'maybe'",
     ),
     (
         "id-not-text",
         _set(["products", 0, "id"], 5),
-        "products[0].id: Input should be a valid string",
+        "products[0].id: expected text, got the number 5 (put it in quotes to use it as text)",
     ),
-    ("name-null", _set(["name"], None), "name: Input should be a valid string"),
+    ("name-null", _set(["name"], None), "name: expected text, got null"),
     (
         "empty-id",
         _set(["products", 0, "id"], ""),
@@ -226,12 +225,12 @@ SINGLE_PROBLEMS = [
         "capacity-text",
         _set(["suppliers", 0, "capacity"], "lots"),
         "suppliers[0].capacity: expected a non-negative number or a map {period: number}, "
-        "got 'lots'",
+        "got the text 'lots'",
     ),
     (
         "periods-empty",
         _set(["periods"], []),
-        "periods: List should have at least 1 item after validation, not 0",
+        "periods: at least one period; leave the key out for one period labelled 1",
     ),
     # required keys
     ("missing-name", _pop(["name"]), "name: required key is missing"),
@@ -461,7 +460,7 @@ SINGLE_PROBLEMS = [
     (
         "infinite-demand",
         _set(["demand", 0, "quantity"], float("inf")),
-        "demand[0].quantity: Input should be a finite number",
+        "demand[0].quantity: expected a finite number, got inf",
     ),
     # scenarios and risk
     (
@@ -556,8 +555,7 @@ def test_several_field_problems_are_all_reported(tmp_path: Path) -> None:
         for line in [
             "foo: unknown key",
             "suppliers[0].fixed_cost: Input should be greater than or equal to 0",
-            "demand[0].quantity: Input should be a valid number, unable to parse string as a "
-            "number",
+            "demand[0].quantity: expected a number, got the text 'lots'",
             "policies.caps[0].max_share: Input should be less than or equal to 1",
             "products[1].id: required key is missing",
         ]

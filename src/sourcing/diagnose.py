@@ -32,7 +32,7 @@ import pyomo.environ as pyo
 from scipy.optimize import linprog
 
 from sourcing.data import Coverage, ModelData, build_data
-from sourcing.errors import InfeasibleError
+from sourcing.errors import InfeasibleError, InstanceError
 from sourcing.model import Stage, build_model, disruption_stages
 from sourcing.schema import Cap, Floor, Instance, group_members, lookup, period_key
 from sourcing.solver import HandedOver, SolveOptions, handover, row_key, run
@@ -735,7 +735,10 @@ def _relaxed(instance: Instance, repair: dict[str, Any]) -> Instance | None:
 
 def _verify(instance: Instance, repair: dict[str, Any], options: SolveOptions) -> bool | None:
     """Whether the instance with this one repair has a plan (None: not re-checked)."""
-    relaxed = _relaxed(instance, repair)
+    try:
+        relaxed = _relaxed(instance, repair)
+    except InstanceError:  # the repaired value is outside the limits of an instance file
+        return None
     if relaxed is None:
         return None
     try:

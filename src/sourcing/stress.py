@@ -35,7 +35,9 @@ def with_penalties(instance: Instance) -> Instance:
         p if p.shortage_penalty is not None else p.model_copy(update={"shortage_penalty": penalty})
         for p in instance.products
     ]
-    return instance.replace(products=products)
+    # no re-validation: only penalties change, and 100 x a unit cost may exceed the limit of a
+    # penalty in a file (schema.MAX_UNIT_MONEY) while the model still solves it reliably
+    return instance.model_copy(update={"products": products})
 
 
 def recourse(

@@ -25,7 +25,7 @@ from typing import Any
 import yaml
 
 from sourcing.errors import InstanceError, Problem, UsageError
-from sourcing.io import read_data
+from sourcing.io import load_yaml, read_data
 from sourcing.schema import Instance
 
 _SEGMENT = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)(?:\[([^\]]+)\])?$")
@@ -56,7 +56,7 @@ class Override:
 def parse_value(raw: str) -> Any:
     """A value as YAML: `0.1` is a number, `{2026: 5}` a map, `null` nothing."""
     try:
-        return yaml.safe_load(raw)
+        return load_yaml(raw)  # YAML 1.2 numbers, as in instance files
     except yaml.YAMLError as exc:
         raise UsageError(f"cannot read the value {raw!r}: {exc}") from None
 
