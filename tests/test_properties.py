@@ -551,9 +551,20 @@ FIELD_PATH = r"\w+(\[\d+\])*(\.[\w-]+(\[\d+\])*)*"
 
 
 def _assert_invalid(result: Result, path: Path, field: str | None) -> None:
+    """Exit 2, every problem on stderr as `FILE: field.path: reason`; stdout empty, or with
+    --format json one object listing the same problems."""
     assert result.exit_code == 2, (result.exit_code, result.stdout, result.stderr)
-    assert result.stdout == ""
     lines = result.stderr.splitlines()
+    if result.stdout:
+        document = json.loads(result.stdout)
+        assert document["status"] == "invalid"
+        listed = [
+            f"{e['file']}: {e['path']}: {e['message']}"
+            if e["path"]
+            else f"{e['file']}: {e['message']}"
+            for e in document["errors"]
+        ]
+        assert listed == lines[1:], (listed, lines)
     assert lines[0] == "error: invalid instance", result.stderr
     assert any(line.startswith(f"{path}: ") for line in lines[1:]), result.stderr
     if field is None:
