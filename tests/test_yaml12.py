@@ -6,6 +6,7 @@ import json
 import math
 import re
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -107,31 +108,58 @@ def exponent(number: float) -> str:
     return f"{mantissa.rstrip('0').rstrip('.')}e{int(power)}"
 
 
-def with_markers(value: Any, numbers: list[str]) -> Any:
+def dotted(number: float) -> str:
+    """`6` as `6.`, `0.2` as `.2` (YAML only: JSON and TOML want digits on both sides)."""
+    if float(number).is_integer():
+        return f"{int(number)}."
+    return repr(float(number)).removeprefix("0")
+
+
+# How each number may be written, and the formats whose number grammar allows it.
+NOTATIONS: dict[str, tuple[Callable[[float], str], set[str]]] = {
+    "exponent": (exponent, {".yaml", ".json", ".toml"}),
+    "upper-case exponent": (lambda x: exponent(x).upper(), {".yaml", ".json", ".toml"}),
+    "signed": (
+        lambda x: "+" + exponent(x).replace("e", "e+").replace("+-", "-"),
+        {".yaml", ".toml"},
+    ),
+    "signed exponent": (
+        lambda x: exponent(x).replace("e", "e+").replace("+-", "-"),
+        {".yaml", ".json", ".toml"},
+    ),
+    "dotted": (dotted, {".yaml"}),
+}
+
+
+def with_markers(value: Any, numbers: list[str], notation: Callable[[float], str]) -> Any:
     """`value` with every number (keys included) replaced by a marker text `@N@`."""
     if isinstance(value, bool) or value is None or isinstance(value, str):
         return value
     if isinstance(value, int | float):
-        numbers.append(exponent(value))
+        numbers.append(notation(value))
         return f"@{len(numbers) - 1}@"
     if isinstance(value, list):
-        return [with_markers(item, numbers) for item in value]
-    return {with_markers(k, numbers): with_markers(v, numbers) for k, v in value.items()}
+        return [with_markers(item, numbers, notation) for item in value]
+    return {
+        with_markers(k, numbers, notation): with_markers(v, numbers, notation)
+        for k, v in value.items()
+    }
 
 
-def rewritten(path: Path) -> str:
-    """The file's data written out again with every number as `<mantissa>e<exponent>`."""
+def rewritten(path: Path, notation: Callable[[float], str] = exponent) -> str:
+    """The file's data written out again with every number in `notation` (by default
+    `<mantissa>e<exponent>`)."""
     numbers: list[str] = []
     suffix = path.suffix
     if suffix == ".yaml":
-        data = with_markers(yaml.safe_load(path.read_text(encoding="utf-8")), numbers)
-        text = yaml.safe_dump(data, sort_keys=False)
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        text = yaml.safe_dump(with_markers(data, numbers, notation), sort_keys=False)
     elif suffix == ".json":
-        data = with_markers(json.loads(path.read_text(encoding="utf-8")), numbers)
-        text = json.dumps(data, indent=1)
+        data = json.loads(path.read_text(encoding="utf-8"))
+        text = json.dumps(with_markers(data, numbers, notation), indent=1)
     else:
-        data = with_markers(tomllib.loads(path.read_text(encoding="utf-8")), numbers)
-        text = tomli_w.dumps(data)
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = tomli_w.dumps(with_markers(data, numbers, notation))
     for i, number in reversed(list(enumerate(numbers))):  # @12@ before @1@
         for quoted in (f"'@{i}@'", f'"@{i}@"'):
             text = text.replace(quoted, number)
@@ -158,11 +186,23 @@ def test_every_example_has_a_hand_computed_optimum() -> None:
     assert HAND_COMPUTED["caps.yaml"] == 920.0
 
 
-@pytest.mark.parametrize("name", sorted(HAND_COMPUTED))
-def test_examples_with_exponents_give_their_hand_computed_optima(tmp_path: Path, name: str) -> None:
+@pytest.mark.parametrize(
+    ("name", "notation"),
+    [
+        (name, notation)
+        for name in sorted(HAND_COMPUTED)
+        for notation, (_, formats) in NOTATIONS.items()
+        if Path(name).suffix in formats
+    ],
+)
+def test_examples_with_exponents_give_their_hand_computed_optima(
+    tmp_path: Path, name: str, notation: str
+) -> None:
+    """Every number of every example in each notation its format allows: the same instance,
+    the hand-computed optimum."""
     original = EXAMPLES_DIR / name
-    text = rewritten(original)
-    assert "e0" in text or "e1" in text or "e2" in text
+    text = rewritten(original, NOTATIONS[notation][0])
+    assert re.search(r"[0-9]e[0-9+-]|[0-9]E[0-9+-]|[0-9]\.[^0-9]|[^0-9]\.[0-9]", text)
     path = tmp_path / original.name
     path.write_text(text, encoding="utf-8")
     instance = load_instance(path)
@@ -171,6 +211,17 @@ def test_examples_with_exponents_give_their_hand_computed_optima(tmp_path: Path,
     assert results.status == "optimal"
     assert results.objective == pytest.approx(HAND_COMPUTED[name], rel=1e-9)
     assert check_plan(instance, results.plan) == []
+
+
+def test_notations() -> None:
+    samples = (6, 0.2, 2026, 0)
+    assert {name: [write(x) for x in samples] for name, (write, _) in NOTATIONS.items()} == {
+        "exponent": ["6e0", "2e-1", "2.026e3", "0e0"],
+        "upper-case exponent": ["6E0", "2E-1", "2.026E3", "0E0"],
+        "signed": ["+6e+0", "+2e-1", "+2.026e+3", "+0e+0"],
+        "signed exponent": ["6e+0", "2e-1", "2.026e+3", "0e+0"],
+        "dotted": ["6.", ".2", "2026.", "0."],
+    }
 
 
 def test_exponent_rewriting() -> None:
