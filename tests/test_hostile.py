@@ -18,6 +18,8 @@ from typing import Any
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sourcing import Instance, solve
 from sourcing.diagnose import diagnose
@@ -473,3 +475,53 @@ def test_a_worker_killed_mid_sweep_is_a_clear_error() -> None:
         "--jobs 1 solves the points in this process\n",
     )
     assert wait_until(lambda: not any(alive(pid) for pid in started), 20), "workers outlived it"
+
+
+# --- random option values ---------------------------------------------------------------------
+
+OPTION_TEXT = st.one_of(
+    st.sampled_from(
+        ["nan", "-nan", "inf", "-inf", "1e400", "-1e400", "0", "-0", "-1", "1e-300", "1e300",
+         "0.5", "2", "100000", "99999999999999999999", "", " ", "e", "1,5", "0x10", "1_0"]
+    ),
+    st.floats(allow_nan=True, allow_infinity=True).map(repr),
+    st.integers(-(10**20), 10**20).map(str),
+    st.text(max_size=8),
+)  # fmt: skip
+OPTIONS = {
+    "solve": ["--time-limit", "--mip-gap", "--threads", "--seed", "--survive"],
+    "stress": ["--factor", "--time-limit"],
+    "frontier": ["--points", "--jobs", "--mip-gap"],
+    "sweep": ["--set"],
+}
+
+
+@settings(max_examples=60, deadline=None, derandomize=True, database=None)
+@given(st.sampled_from(sorted(OPTIONS)).flatmap(
+    lambda command: st.tuples(
+        st.just(command),
+        st.lists(st.tuples(st.sampled_from(OPTIONS[command]), OPTION_TEXT), max_size=3),
+    )
+))  # fmt: skip
+def test_random_option_values_end_cleanly(case: tuple[str, list[tuple[str, str]]]) -> None:
+    """Any value of any option: exit 0, 2, 3 or 4 with one JSON object; a usage error says
+    which option is wrong."""
+    from click.testing import CliRunner
+
+    from sourcing.cli import main
+
+    command, options = case
+    args = [command, str(CAPS), "--format", "json"]
+    if command == "frontier":
+        args += ["--group", "CN", "--points", "3", "--jobs", "1"]
+    for option, value in options:
+        args += [option, f"{SWEEP_PATH}={value}" if option == "--set" else value]
+    if command == "sweep":
+        args += ["--set", f"{SWEEP_PATH}=0.2", "--jobs", "1"]
+    result = CliRunner().invoke(main, args, prog_name="sourcing")
+    text = result.stdout + result.stderr
+    assert "Traceback" not in text and "internal error" not in text, text
+    assert result.exit_code in (0, 2, 3, 4), (result.exit_code, text)
+    document = json.loads(result.stdout)
+    if result.exit_code == 2:
+        assert document["status"] == "invalid" and result.stderr.strip(), text

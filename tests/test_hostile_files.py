@@ -1,5 +1,6 @@
 """Hostile edits of the example files: loading gives a valid `Instance` or an `InstanceError`
-whose every problem is one non-empty line; never another exception, never a hang."""
+whose every problem is one non-empty line; the command line ends in exit 0, 2, 3 or 4 with a
+clear message; never another exception, never a hang."""
 
 from __future__ import annotations
 
@@ -12,11 +13,14 @@ from pathlib import Path
 from typing import Any
 
 import tomli_w
+from click.testing import CliRunner
 from hypothesis import HealthCheck, given, reject, settings
 from hypothesis import strategies as st
 
+from sourcing.cli import main
 from sourcing.errors import InstanceError
 from sourcing.io import INSTANCES_DIR, dump_yaml, load_instance, read_data, text_keys
+from sourcing.outdir import MANIFEST
 from sourcing.schema import Instance
 
 EXAMPLES = sorted(
@@ -158,3 +162,45 @@ def test_hostile_edits_load_or_fail_cleanly(file: tuple[str, bytes]) -> None:
                 assert problem.message.strip(), problem
                 assert "\n" not in problem.message and "\n" not in problem.path, problem
             assert all(line.startswith(f"{path}: ") for line in str(exc).splitlines())
+
+
+def _one_run_in(folder: Path) -> bool:
+    """Whether `folder` holds exactly the files its complete manifest lists, and the manifest."""
+    manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    present = {p.name for p in folder.iterdir()}
+    return manifest["complete"] and present == {*manifest["files"], MANIFEST}
+
+
+@settings(
+    max_examples=100,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+@given(hostile_files(), st.sampled_from(["solve", "stress"]))
+def test_hostile_edits_end_cleanly_on_the_command_line(
+    file: tuple[str, bytes], command: str
+) -> None:
+    """The whole command on an edited file: exit 0, 2, 3 or 4 with one JSON object on stdout,
+    a clear message, and an output folder with one run's files (or none when invalid)."""
+    fmt, content = file
+    with tempfile.TemporaryDirectory() as directory:
+        path = Path(directory) / f"instance.{fmt}"
+        path.write_bytes(content)
+        output = Path(directory) / "out"
+        args = [command, str(path), "--format", "json", "--time-limit", "20"]
+        if command == "solve":
+            args += ["--output", str(output)]
+        result = CliRunner().invoke(main, args, prog_name="sourcing")
+        text = result.stdout + result.stderr
+        assert "Traceback" not in text and "internal error" not in text, text
+        assert result.exit_code in (0, 2, 3, 4), (result.exit_code, text)
+        document = json.loads(result.stdout)
+        if result.exit_code == 2:
+            assert document["status"] == "invalid"
+            assert result.stderr.startswith("error: "), result.stderr
+            assert not output.exists()
+        elif command == "solve":
+            assert document["status"] in ("optimal", "feasible", "infeasible", "no_solution")
+            assert _one_run_in(output)
