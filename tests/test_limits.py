@@ -40,7 +40,14 @@ def test_cli_exit_code_4_names_the_limit(tmp_path: Path):
     assert "no plan found: time limit of 0.001 s reached" in result.stdout
 
 
-def test_ctrl_c_stops_cleanly_with_the_best_plan(tmp_path: Path):
+@pytest.mark.parametrize(
+    ("sent", "says"),
+    [(signal.SIGINT, "interrupted (Ctrl-C)"), (signal.SIGTERM, "terminated (SIGTERM)")],
+)
+def test_ctrl_c_stops_cleanly_with_the_best_plan(
+    tmp_path: Path, sent: signal.Signals, says: str
+) -> None:
+    """Ctrl-C, and SIGTERM alike, during the search: the best plan so far, or none."""
     # Instance L (seed 1) takes HiGHS well over half a minute to prove optimal on 2 cores; the
     # interrupt arrives during the search.
     path = tmp_path / "l.json"
@@ -54,15 +61,15 @@ def test_ctrl_c_stops_cleanly_with_the_best_plan(tmp_path: Path):
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     time.sleep(8)
-    child.send_signal(signal.SIGINT)
+    child.send_signal(sent)
     out, err = child.communicate(timeout=120)
     assert "Traceback" not in err.decode()
     payload = json.loads(out)
     if child.returncode == 0:
         assert payload["status"] == "feasible"
-        assert payload["message"] == "stopped early: interrupted (Ctrl-C)"
+        assert payload["message"] == f"stopped early: {says}"
         assert payload["flows"] and payload["mip_gap"] > 0
     else:
         assert child.returncode == 4
         assert payload["status"] == "no_solution"
-        assert payload["message"] == "no plan found: interrupted (Ctrl-C)"
+        assert payload["message"] == f"no plan found: {says}"

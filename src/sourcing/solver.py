@@ -23,6 +23,7 @@ from pyomo.common.gc_manager import PauseGC
 from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 from scipy import sparse
 
+from sourcing import interrupts
 from sourcing.errors import UsageError
 from sourcing.model.rows import RECORD, RowRecord
 
@@ -322,7 +323,7 @@ def run(
             budget = started + START_SHARE * (deadline - started)
             found = lp_start(handed, budget) if handed.num_integer else found
         if found.interrupted:
-            message = "no plan found: interrupted (Ctrl-C)"
+            message = f"no plan found: {found.interrupted}"
             seconds = time.perf_counter() - started
             return SolverOutcome("no_solution", None, None, None, None, seconds, message)
         start = found.values
@@ -335,7 +336,7 @@ def run(
                 _polish(handed, outcome, deadline), seconds=time.perf_counter() - started
             )
 
-        def search() -> tuple[SolverOutcome, bool]:
+        def search() -> tuple[SolverOutcome, str | None]:
             highs.setOptionValue("time_limit", max(deadline - time.perf_counter(), MIN_TIME_LIMIT))
             interrupted = _run_interruptible(highs)
             return _outcome(
@@ -378,12 +379,13 @@ START_SHARE = 0.5  # of the time limit, at most, for the LP-rounded start
 @dataclass(frozen=True)
 class LpStart:
     """A plan rounded from the LP relaxation (`values`, None if none was found), its cost, the
-    LP relaxation's value (a lower bound on the optimum) and whether Ctrl-C interrupted."""
+    LP relaxation's value (a lower bound on the optimum) and what interrupted it, if anything
+    (see `_run_interruptible`)."""
 
     values: np.ndarray | None = None
     objective: float | None = None
     bound: float | None = None
-    interrupted: bool = False
+    interrupted: str | None = None
 
 
 def lp_start(handed: HandedOver, deadline: float = np.inf) -> LpStart:
@@ -446,32 +448,33 @@ def _with_integers(handed: HandedOver, integers: np.ndarray, deadline: float) ->
     return LpStart(values=values, objective=float(handed.highs.getInfo().objective_function_value))
 
 
-def _solve_lp(highs: highspy.Highs, deadline: float) -> tuple[np.ndarray | None, bool]:
-    """Column values of the LP now loaded (None unless optimal before `deadline`), and
-    whether Ctrl-C interrupted it."""
+def _solve_lp(highs: highspy.Highs, deadline: float) -> tuple[np.ndarray | None, str | None]:
+    """Column values of the LP now loaded (None unless optimal before `deadline`), and what
+    interrupted it, if anything."""
     remaining = deadline - time.perf_counter()
     if remaining <= 0:
-        return None, False
+        return None, None
     # HiGHS holds an LP to its time limit on the clock of all runs of this Highs object so far.
     highs.setOptionValue("time_limit", highs.getRunTime() + remaining)
     interrupted = _run_interruptible(highs)
     if interrupted or highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
         return None, interrupted
-    return np.asarray(highs.getSolution().col_value, dtype=float), False
+    return np.asarray(highs.getSolution().col_value, dtype=float), None
 
 
-def _run_interruptible(highs: highspy.Highs) -> bool:
-    """Run HiGHS in its own thread; on Ctrl-C ask it to stop and wait. True if interrupted."""
+def _run_interruptible(highs: highspy.Highs) -> str | None:
+    """Run HiGHS in its own thread; on Ctrl-C or SIGTERM ask it to stop and wait. Returns what
+    interrupted it ("interrupted (Ctrl-C)", "terminated (SIGTERM)"), or None."""
     highs.HandleUserInterrupt = True
-    interrupted = False
+    interrupted: str | None = None
     highs.startSolve()
     while True:
         try:
             done, _ = highs.wait(0.1)
             if done:
                 return interrupted
-        except KeyboardInterrupt:
-            interrupted = True
+        except KeyboardInterrupt as interrupt:
+            interrupted = interrupts.describe(interrupt)
             highs.cancelSolve()
 
 
@@ -499,11 +502,13 @@ def _polish(handed: HandedOver, outcome: SolverOutcome, deadline: float) -> Solv
 
 
 def _limit_message(
-    status: highspy.HighsModelStatus, options: SolveOptions, interrupted: bool
+    status: highspy.HighsModelStatus, options: SolveOptions, interrupted: str | None
 ) -> str:
     """Which limit stopped the search, in the user's terms."""
     ms = highspy.HighsModelStatus
-    if interrupted or status == ms.kInterrupt:
+    if interrupted:
+        return interrupted
+    if status == ms.kInterrupt:
         return "interrupted (Ctrl-C)"
     if status == ms.kTimeLimit:
         return f"time limit of {options.time_limit:g} s reached"
@@ -513,7 +518,7 @@ def _limit_message(
 
 
 def _outcome(
-    handed: HandedOver, seconds: float, options: SolveOptions, interrupted: bool
+    handed: HandedOver, seconds: float, options: SolveOptions, interrupted: str | None
 ) -> SolverOutcome:
     highs = handed.highs
     status = highs.getModelStatus()
