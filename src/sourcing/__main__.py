@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import time
+
 from sourcing import interrupts
+
+STARTED = time.perf_counter()  # a time limit counts from here
 
 
 def run() -> None:
@@ -13,7 +17,7 @@ def run() -> None:
         from sourcing.cli import main
     except KeyboardInterrupt as interrupt:
         interrupts.end_now(interrupt)
-    main()
+    main(obj={"started": STARTED})
 
 
 if __name__ == "__main__":

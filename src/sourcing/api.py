@@ -36,13 +36,16 @@ def solve(
     verbose: bool = False,
     policy_costs: bool = False,
     formulation: str = "tight",
+    deadline: float | None = None,
 ) -> Results:
     """Solve `instance` with HiGHS and return `Results`.
 
     `time_limit` in seconds bounds the whole call: building the model, the search, the LP
     polish, a diagnosis and the re-optimised outages share it (the build itself is not cut
     short: a limit that expires during it ends the call right after it); reading and checking
-    a plan found in time always completes. `mip_gap` is relative. An infeasible instance
+    a plan found in time always completes. `deadline` (on the `time.perf_counter` clock), if
+    given, is when the time limit ends: for a run that began before this call. `mip_gap` is
+    relative. An infeasible instance
     returns Results with status "infeasible" (and a diagnosis where one is known), not an
     exception; so does a limit reached before any plan ("no_solution"). Every plan returned
     has passed the independent checker (`sourcing.check`). `results.raise_for_status()` turns
@@ -63,6 +66,7 @@ def solve(
     tightening = FORMULATIONS[formulation]
     options = SolveOptions(
         time_limit=time_limit,
+        deadline=deadline,
         mip_gap=mip_gap,
         threads=threads,
         seed=seed,

@@ -8,6 +8,7 @@ import json
 import math
 import os
 import sys
+import time
 import traceback
 from collections.abc import Callable, Iterator
 from dataclasses import replace
@@ -266,6 +267,16 @@ def _console() -> Console:
     return console if console.is_terminal else Console(width=120)
 
 
+def _run_clock(settings: SolveOptions) -> SolveOptions:
+    """`settings` with the clock of the time limit started when the command started (see
+    `sourcing.__main__.run`), or now."""
+    context = click.get_current_context(silent=True)
+    started = ((context.find_root().obj if context else None) or {}).get("started")
+    if started is None or settings.time_limit is None:
+        return settings.started()
+    return replace(settings, deadline=started + settings.time_limit)
+
+
 def _load(instance: Path | None, whatifs: tuple[str, ...], survive: float | None) -> Instance:
     """Load INSTANCE, then apply the named what-ifs and --survive."""
     loaded = load_instance(instance)
@@ -282,13 +293,15 @@ def _solve(
 ) -> tuple[Instance, Results, SolveOptions]:
     """Load (see `_load`), solve; with a resilience requirement, also price it.
 
-    The time limit counts from here: loading, solving and pricing share it. Also returns the
-    solver settings with that clock running, for the work that follows (a stress table).
+    The time limit counts from the start of the command: loading, solving and pricing share
+    it. Also returns the solver settings with that clock running, for the work that follows
+    (a stress table).
     """
-    settings = SolveOptions.from_keywords(options).started()
+    settings = _run_clock(SolveOptions.from_keywords(options))
     extra = {k: v for k, v in options.items() if k not in SOLVER_KEYWORDS}
+    clock = time.perf_counter()
     loaded = _load(instance, whatifs, survive)
-    load_seconds = settings.time_limit - settings.remaining() if settings.time_limit else 0.0
+    load_seconds = time.perf_counter() - clock
     if settings.expired():
         message = f"no plan found: time limit of {settings.time_limit:g} s reached while loading"
         results = empty_results(loaded, "no_solution", message=message)

@@ -81,14 +81,11 @@ class SolveOptions:
 
     def keywords(self) -> dict[str, Any]:
         """The limits as `solve` keywords, without the solver log (for re-solves within the
-        run: once started, the time limit is the time left)."""
-        found = {k: getattr(self, k) for k in SOLVER_KEYWORDS}
-        if self.deadline is not None:
-            found["time_limit"] = max(self.remaining(), MIN_TIME_LIMIT)
-        return found
+        run: once started, with its deadline)."""
+        return {k: getattr(self, k) for k in SOLVER_KEYWORDS}
 
 
-SOLVER_KEYWORDS = ("time_limit", "mip_gap", "threads", "seed")
+SOLVER_KEYWORDS = ("time_limit", "mip_gap", "threads", "seed", "deadline")
 MIN_TIME_LIMIT = 1e-3  # seconds: what HiGHS gets when the time is up (it then stops at once)
 
 
