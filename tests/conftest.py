@@ -79,10 +79,11 @@ def run() -> Callable[..., Results]:
     return _run
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def cli() -> Callable[..., Any]:
     """`cli(*args)`: the command line in this process, stdout and stderr apart; never a
-    traceback, never an internal error."""
+    traceback, never an internal error. (Session-wide: it holds no state, and hypothesis tests
+    may use it.)"""
     from click.testing import CliRunner
 
     from sourcing.cli import main
