@@ -18,7 +18,8 @@ from hypothesis import HealthCheck, given, reject, settings
 from hypothesis import strategies as st
 
 from sourcing.errors import InstanceError
-from sourcing.io import INSTANCES_DIR, dump_yaml, load_instance, read_data, text_keys
+from sourcing.formats import dump_yaml
+from sourcing.io import INSTANCES_DIR, load_instance, read_data, text_keys
 from sourcing.outdir import MANIFEST
 from sourcing.schema import Instance
 

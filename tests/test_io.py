@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from sourcing import io
+from sourcing import formats, io
 from sourcing.errors import InstanceError
 from sourcing.io import dump_instance, json_schema, load_instance, read_data
 from sourcing.schema import Instance, lookup
@@ -702,7 +702,7 @@ def test_yaml_alias_bomb_stops_quickly(tmp_path: Path) -> None:
     lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, 10)]
     path = write(tmp_path, "bomb.yaml", "\n".join(lines) + "\n")
     started = time.perf_counter()
-    limit = path.stat().st_size + io.MAX_ALIAS_VALUES
+    limit = path.stat().st_size + formats.MAX_ALIAS_VALUES
     assert error_lines(path) == [
         f"{path}: YAML aliases expand this file to more than {limit} values"
     ]

@@ -22,7 +22,8 @@ from sourcing.check import check_plan
 from sourcing.cli import main
 from sourcing.diagnose import _verify
 from sourcing.errors import InstanceError
-from sourcing.io import dump_yaml, load_instance, text_keys
+from sourcing.formats import dump_yaml
+from sourcing.io import load_instance, text_keys
 from sourcing.schema import Instance
 from sourcing.solver import SolveOptions
 from sourcing.stress import with_penalties

@@ -25,7 +25,8 @@ from typing import Any
 import yaml
 
 from sourcing.errors import InstanceError, Problem, UsageError
-from sourcing.io import load_yaml, read_data
+from sourcing.formats import load_yaml
+from sourcing.io import read_data
 from sourcing.schema import Instance
 
 _SEGMENT = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)(?:\[([^\]]+)\])?$")
