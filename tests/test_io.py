@@ -12,8 +12,9 @@ import pytest
 
 from sourcing import formats, io
 from sourcing.errors import InstanceError
+from sourcing.fields import lookup
 from sourcing.io import dump_instance, json_schema, load_instance, read_data
-from sourcing.schema import Instance, lookup
+from sourcing.schema import Instance
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "instances" / "examples"
 

@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 from sourcing.errors import InstanceError, Problem
+from sourcing.fields import lookup
 from sourcing.io import load_instance
 from sourcing.schema import (
     DEFAULT_MARKET,
@@ -21,7 +22,6 @@ from sourcing.schema import (
     Market,
     Policies,
     Units,
-    lookup,
 )
 
 Data = dict[str, Any]

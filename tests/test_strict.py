@@ -17,7 +17,7 @@ import pytest
 import tomli_w
 from click.testing import CliRunner
 
-from sourcing import schema, solve
+from sourcing import fields, solve
 from sourcing.check import check_plan
 from sourcing.cli import main
 from sourcing.diagnose import _verify
@@ -351,10 +351,10 @@ def test_limits_are_documented() -> None:
         "MAX_RISK_WEIGHT",
         "MAX_MIN_SUPPLIERS",
     ):
-        value = getattr(schema, name)
+        value = getattr(fields, name)
         row = re.search(rf"^\| `{name}` \| ([^|]+) \|", text, re.MULTILINE)
         assert row, name
-        assert row[1].strip() == schema._g(value), name
+        assert row[1].strip() == fields._g(value), name
     assert "| file size | 256 MiB |" in text
 
 

@@ -17,6 +17,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from sourcing.errors import CheckError
+from sourcing.fields import lookup
 from sourcing.plan import CellKey, FlowKey, Plan, StagePlan
 from sourcing.schema import (
     NOMINAL,
@@ -27,7 +28,6 @@ from sourcing.schema import (
     Period,
     Product,
     Supplier,
-    lookup,
     period_key,
 )
 

@@ -12,6 +12,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from sourcing.fields import lookup
 from sourcing.schema import (
     Ban,
     Cap,
@@ -23,7 +24,6 @@ from sourcing.schema import (
     Supplier,
     Transport,
     group_members,
-    lookup,
     period_key,
 )
 

@@ -33,8 +33,9 @@ from scipy.optimize import linprog
 
 from sourcing.data import Coverage, ModelData, build_data
 from sourcing.errors import InfeasibleError, InstanceError
+from sourcing.fields import lookup
 from sourcing.model import Stage, build_model, disruption_stages
-from sourcing.schema import Cap, Floor, Instance, group_members, lookup, period_key
+from sourcing.schema import Cap, Floor, Instance, group_members, period_key
 from sourcing.solver import HandedOver, SolveOptions, handover, row_key, run
 
 MAX_SINGLE_TESTS = 60

@@ -12,8 +12,9 @@ from __future__ import annotations
 from typing import Any
 
 from sourcing.data import build_data, demand_table
+from sourcing.fields import lookup
 from sourcing.recourse import ZERO, Recourse, solve_recourse
-from sourcing.schema import Instance, lookup
+from sourcing.schema import Instance
 from sourcing.solver import SolveOptions
 
 MISSING_PENALTY_FACTOR = 100.0
@@ -36,7 +37,7 @@ def with_penalties(instance: Instance) -> Instance:
         for p in instance.products
     ]
     # no re-validation: only penalties change, and 100 x a unit cost may exceed the limit of a
-    # penalty in a file (schema.MAX_UNIT_MONEY) while the model still solves it reliably
+    # penalty in a file (fields.MAX_UNIT_MONEY) while the model still solves it reliably
     return instance.model_copy(update={"products": products})
 
 
