@@ -24,7 +24,7 @@ from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 from scipy import sparse
 
 from sourcing import interrupts
-from sourcing.errors import UsageError
+from sourcing.errors import SourcingError, UsageError
 from sourcing.model.rows import RECORD, RowRecord
 
 STATUSES = ("optimal", "feasible", "infeasible", "no_solution")
@@ -254,8 +254,11 @@ def handover(model: pyo.ConcreteModel) -> HandedOver:
         matrix.data.astype(float),
         integer.astype(np.int32),
     )
-    if status == highspy.HighsStatus.kError:
-        raise RuntimeError("HiGHS rejected the model's arrays")
+    if status == highspy.HighsStatus.kError:  # validation keeps numbers in range: a bug if seen
+        raise SourcingError(
+            "HiGHS refused the model: a coefficient, bound or cost lies beyond what it accepts "
+            "(see docs/limits.md)"
+        )
     return HandedOver(
         highs=highs,
         columns=form.columns,
