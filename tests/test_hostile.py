@@ -211,6 +211,32 @@ def test_nothing_to_deliver_is_a_plan_of_cost_0(
     assert costs and all(cost == 0 for cost in costs)
 
 
+def test_many_bans_each_over_every_period() -> None:
+    """Five hundred bans of CN's chips, each listing all 500 periods: a set per ban, made once
+    (once, each test of a flow rebuilt it: 125 million steps)."""
+    periods = list(range(500))
+    data = {
+        "name": "bans",
+        "periods": periods,
+        "regions": [{"id": "CN"}, {"id": "JP"}],
+        "products": [{"id": "chip"}],
+        "suppliers": [
+            {"id": "cn", "region": "CN", "offers": [{"product": "chip", "unit_cost": 1}]},
+            {"id": "jp", "region": "JP", "offers": [{"product": "chip", "unit_cost": 2}]},
+        ],
+        "demand": [{"product": "chip", "quantity": 10}],
+        "policies": {
+            "bans": [
+                {"id": f"no-cn-{i}", "group": "CN", "products": ["chip"], "periods": periods}
+                for i in range(500)
+            ]
+        },
+    }
+    results = solve(Instance.from_data(data))
+    assert results.status == "optimal"
+    assert results.objective == pytest.approx(500 * 10 * 2)  # JP alone
+
+
 def test_two_thousand_bans_over_two_thousand_periods(tmp_path: Path) -> None:
     """Each ban covers one period: the index finds a flow's few bans without scanning all."""
     periods = list(range(2000))

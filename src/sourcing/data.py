@@ -69,7 +69,7 @@ class ModelData:
     offer_flows: dict[SupplierProductPeriod, list[Flow]] = field(default_factory=dict)
     min_order: dict[SupplierProductPeriod, float] = field(default_factory=dict)
     offer_limit: dict[SupplierProductPeriod, float] = field(default_factory=dict)
-    banned: dict[Flow, list[str]] = field(default_factory=dict)
+    banned: dict[Flow, str] = field(default_factory=dict)  # the first ban covering a flow
     supplier_capacity: dict[SupplierPeriod, float] = field(default_factory=dict)
     supplier_flows: dict[SupplierPeriod, list[Flow]] = field(default_factory=dict)
     cells: list[Cell] = field(default_factory=list)
@@ -273,24 +273,30 @@ class _Context:
 def _ban_index(
     bans: Iterable[Ban], members: dict[str, frozenset[str]]
 ) -> dict[tuple[str, str | None], list[tuple[int, str, Coverage]]]:
-    """The bans (position, id, coverage) by the (supplier, period key) they name, or by
-    (supplier, None) for bans of every period: a flow looks up only the bans that may cover it."""
+    """The bans (position, id, coverage) by the (supplier, product) they name, or by
+    (supplier, None) for bans of every product, each list in the instance's order: a flow
+    looks up only the bans that may cover it."""
     found: dict[tuple[str, str | None], list[tuple[int, str, Coverage]]] = defaultdict(list)
     for position, ban in enumerate(bans):
         coverage = Coverage.of(ban)
         for supplier in members[ban.group]:
-            for period in coverage.periods if coverage.periods is not None else [None]:
-                found[(supplier, period)].append((position, ban.id, coverage))
+            for product in coverage.products if coverage.products is not None else [None]:
+                found[(supplier, product)].append((position, ban.id, coverage))
     return found
 
 
-def _banning(ctx: _Context, flow: Flow) -> list[str]:
-    """The ids of the bans covering `flow`, in the order of the instance."""
+def _first_ban(ctx: _Context, flow: Flow) -> str | None:
+    """The id of the first ban, in the instance's order, that covers `flow` (None if none)."""
     supplier, product, market, period = flow
-    candidates = sorted(
-        [*ctx.bans.get((supplier, None), ()), *ctx.bans.get((supplier, period_key(period)), ())]
-    )
-    return [ban for _, ban, coverage in candidates if coverage.covers(product, market, period)]
+    first: tuple[int, str] | None = None
+    for key in ((supplier, None), (supplier, product)):
+        for position, ban, coverage in ctx.bans.get(key, ()):
+            if first is not None and position > first[0]:
+                break
+            if coverage.covers(product, market, period):
+                first = (position, ban)
+                break
+    return None if first is None else first[1]
 
 
 def _bound(*values: float | None) -> float:
@@ -340,8 +346,8 @@ def _add_offer(
         if reach <= 0:
             continue
         flow = (supplier.id, offer.product, market, period)
-        banned_by = _banning(ctx, flow)
-        if banned_by:
+        banned_by = _first_ban(ctx, flow)
+        if banned_by is not None:
             if not data.elastic:
                 continue
             data.banned[flow] = banned_by

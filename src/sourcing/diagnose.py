@@ -372,13 +372,12 @@ class _Elastic:
             if index is not None:
                 element = self._element(("demand", product, market), "demand")
                 self._attach(element, index, 1.0 / product_demand[product], (period,))
-        for flow, bans in data.banned.items():
+        for flow, ban in data.banned.items():
             index = position.get(id(model.flow[flow]))
             if index is None:
                 continue
-            for ban in bans[:1]:
-                element = self._element(("ban", ban), "ban")
-                self._attach(element, index, 1.0 / product_demand[flow[1]], flow)
+            element = self._element(("ban", ban), "ban")
+            self._attach(element, index, 1.0 / product_demand[flow[1]], flow)
 
     def _attach(self, element: Element, index: int, weight: float, where: tuple[Any, ...]) -> None:
         self.highs.changeColCost(index, weight)
