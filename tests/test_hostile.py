@@ -212,8 +212,8 @@ def test_nothing_to_deliver_is_a_plan_of_cost_0(
 
 
 def test_many_bans_each_over_every_period() -> None:
-    """Five hundred bans of CN's chips, each listing all 500 periods: a set per ban, made once
-    (once, each test of a flow rebuilt it: 125 million steps)."""
+    """Five hundred bans of CN's chips, each listing all 500 periods: each ban's set of periods
+    is made once, not again for every flow it is tested against (125 million steps)."""
     periods = list(range(500))
     data = {
         "name": "bans",
