@@ -211,50 +211,42 @@ def test_nothing_to_deliver_is_a_plan_of_cost_0(
     assert costs and all(cost == 0 for cost in costs)
 
 
+def cn_and_jp(periods: list[int], bans: list[dict[str, Any]]) -> Instance:
+    """CN (unit cost 1) and JP (2) deliver chips, demand 10 in every period, under `bans`."""
+    return Instance.from_data(
+        {
+            "name": "bans",
+            "periods": periods,
+            "regions": [{"id": "CN"}, {"id": "JP"}],
+            "products": [{"id": "chip"}],
+            "suppliers": [
+                {"id": "cn", "region": "CN", "offers": [{"product": "chip", "unit_cost": 1}]},
+                {"id": "jp", "region": "JP", "offers": [{"product": "chip", "unit_cost": 2}]},
+            ],
+            "demand": [{"product": "chip", "quantity": 10}],
+            "policies": {"bans": bans},
+        }
+    )
+
+
 def test_many_bans_each_over_every_period() -> None:
     """Five hundred bans of CN's chips, each listing all 500 periods: each ban's set of periods
     is made once, not again for every flow it is tested against (125 million steps)."""
     periods = list(range(500))
-    data = {
-        "name": "bans",
-        "periods": periods,
-        "regions": [{"id": "CN"}, {"id": "JP"}],
-        "products": [{"id": "chip"}],
-        "suppliers": [
-            {"id": "cn", "region": "CN", "offers": [{"product": "chip", "unit_cost": 1}]},
-            {"id": "jp", "region": "JP", "offers": [{"product": "chip", "unit_cost": 2}]},
-        ],
-        "demand": [{"product": "chip", "quantity": 10}],
-        "policies": {
-            "bans": [
-                {"id": f"no-cn-{i}", "group": "CN", "products": ["chip"], "periods": periods}
-                for i in range(500)
-            ]
-        },
-    }
-    results = solve(Instance.from_data(data))
+    bans = [
+        {"id": f"no-cn-{i}", "group": "CN", "products": ["chip"], "periods": periods}
+        for i in range(500)
+    ]
+    results = solve(cn_and_jp(periods, bans))
     assert results.status == "optimal"
     assert results.objective == pytest.approx(500 * 10 * 2)  # JP alone
 
 
-def test_two_thousand_bans_over_two_thousand_periods(tmp_path: Path) -> None:
+def test_two_thousand_bans_over_two_thousand_periods() -> None:
     """Each ban covers one period: the index finds a flow's few bans without scanning all."""
     periods = list(range(2000))
-    data = {
-        "name": "bans",
-        "periods": periods,
-        "regions": [{"id": "CN"}, {"id": "JP"}],
-        "products": [{"id": "chip"}],
-        "suppliers": [
-            {"id": "cn", "region": "CN", "offers": [{"product": "chip", "unit_cost": 1}]},
-            {"id": "jp", "region": "JP", "offers": [{"product": "chip", "unit_cost": 2}]},
-        ],
-        "demand": [{"product": "chip", "quantity": 10}],
-        "policies": {
-            "bans": [{"id": f"no-cn-{t}", "group": "CN", "periods": [t]} for t in periods[1:]]
-        },
-    }
-    results = solve(Instance.from_data(data))
+    bans = [{"id": f"no-cn-{t}", "group": "CN", "periods": [t]} for t in periods[1:]]
+    results = solve(cn_and_jp(periods, bans))
     assert results.status == "optimal"
     # CN delivers in the one period no ban covers (10 at 1), JP in the other 1,999 (10 at 2).
     assert results.objective == pytest.approx(10 * 1 + 1999 * 10 * 2)
