@@ -26,7 +26,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 import sourcing.cli
-from sourcing import Instance, load_instance, outdir, solve
+from sourcing import Instance, interrupts, load_instance, solve
 from sourcing.cli import main
 from sourcing.errors import OutputError
 from sourcing.outdir import MANIFEST
@@ -448,7 +448,7 @@ def test_deferred_signals_hold_sigint_until_the_block_ends() -> None:
     reached = []
     previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
-        with pytest.raises(KeyboardInterrupt), outdir.deferred_signals():
+        with pytest.raises(KeyboardInterrupt), interrupts.deferred():
             os.kill(os.getpid(), signal.SIGINT)
             time.sleep(0.05)
             reached.append("end of block")
@@ -458,7 +458,7 @@ def test_deferred_signals_hold_sigint_until_the_block_ends() -> None:
     assert reached == ["end of block"]
 
     def in_a_thread() -> None:
-        with outdir.deferred_signals():  # no handlers outside the main thread: no deferral
+        with interrupts.deferred():  # no handlers outside the main thread: no deferral
             reached.append("thread")
 
     thread = threading.Thread(target=in_a_thread)

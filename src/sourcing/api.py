@@ -45,11 +45,11 @@ def solve(
     short: a limit that expires during it ends the call right after it); reading and checking
     a plan found in time always completes. `deadline` (on the `time.perf_counter` clock), if
     given, is when the time limit ends: for a run that began before this call. `mip_gap` is
-    relative. An infeasible instance
-    returns Results with status "infeasible" (and a diagnosis where one is known), not an
-    exception; so does a limit reached before any plan ("no_solution"). Every plan returned
-    has passed the independent checker (`sourcing.check`). `results.raise_for_status()` turns
-    those statuses into `InfeasibleError` (with the diagnosis) or `NoSolutionError`.
+    relative. An infeasible instance returns Results with status "infeasible" (and a
+    diagnosis where one is known), not an exception; so does a limit reached before any plan
+    ("no_solution"). Every plan returned has passed the independent checker
+    (`sourcing.check`). `results.raise_for_status()` turns those statuses into
+    `InfeasibleError` (with the diagnosis) or `NoSolutionError`.
 
     Binding policies carry their marginal price (LP duals with the contracts fixed); with
     `policy_costs`, each policy is also removed in turn and the instance re-solved, giving the
@@ -88,7 +88,7 @@ def solve(
     handed = handover(model)
     timings["handover"] = time.perf_counter() - clock
     if options.expired():
-        message = f"no plan found: time limit of {time_limit:g} s reached while building the model"
+        message = f"no plan found: {options.time_up(' while building the model')}"
         return empty_results(
             instance, "no_solution", message=message, timings=timings, model_size=model_size(handed)
         )
@@ -108,7 +108,7 @@ def solve(
 def _resolve(instance: Instance, options: SolveOptions) -> Results:
     """`solve` within the time left of the run that `options` belong to."""
     if options.expired():
-        message = f"no plan found: time limit of {options.time_limit:g} s reached"
+        message = f"no plan found: {options.time_up()}"
         return empty_results(instance, "no_solution", message=message)
     return solve(instance, **options.keywords())
 

@@ -303,7 +303,7 @@ def _solve(
     loaded = _load(instance, whatifs, survive)
     load_seconds = time.perf_counter() - clock
     if settings.expired():
-        message = f"no plan found: time limit of {settings.time_limit:g} s reached while loading"
+        message = f"no plan found: {settings.time_up(' while loading')}"
         results = empty_results(loaded, "no_solution", message=message)
     else:
         results = solve_instance(loaded, **settings.keywords(), **extra)

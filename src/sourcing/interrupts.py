@@ -2,7 +2,9 @@
 
 SIGTERM (a job scheduler's or `kill`'s stop) raises `Terminated`, a `KeyboardInterrupt`, so
 everything that handles Ctrl-C (HiGHS stops its search and the best plan found so far is
-reported) handles it too. Worker processes of a sweep die with the process that started them.
+reported) handles it too. `deferred` holds both back while a step must not be cut in two
+(an output folder's commit). Worker processes of a sweep die with the process that started
+them.
 """
 
 from __future__ import annotations
@@ -13,7 +15,9 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from types import FrameType
+from typing import Any
 
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
 EXIT_TERMINATED = 143  # 128 + SIGTERM
@@ -41,6 +45,36 @@ def exit_code(interrupt: KeyboardInterrupt) -> int:
 
 def describe(interrupt: KeyboardInterrupt) -> str:
     return "terminated (SIGTERM)" if isinstance(interrupt, Terminated) else "interrupted (Ctrl-C)"
+
+
+@contextlib.contextmanager
+def deferred() -> Iterator[None]:
+    """Hold back SIGINT and SIGTERM inside the block; deliver them when it ends.
+
+    Python-level handlers that only record the signal stand in for the previous handlers, which
+    are restored on leaving; then each recorded signal is raised again. Only the main thread can
+    set handlers: called from another thread, this does nothing. A signal whose handler was not
+    set from Python is left alone.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    received: list[int] = []
+
+    def record(number: int, frame: Any) -> None:
+        received.append(number)
+
+    previous: dict[int, Any] = {}
+    for held in (signal.SIGINT, signal.SIGTERM):
+        if signal.getsignal(held) is not None:
+            previous[held] = signal.signal(held, record)
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+        for pending in dict.fromkeys(received):
+            signal.raise_signal(pending)
 
 
 def worker_start() -> None:

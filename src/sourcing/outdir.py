@@ -33,14 +33,13 @@ import json
 import os
 import re
 import secrets
-import signal
-import threading
 import time
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from sourcing import interrupts
 from sourcing.errors import OutputError
 
 if TYPE_CHECKING:
@@ -114,7 +113,7 @@ def write(directory: str | Path, files: Mapping[str, Renderer], *, command: str)
             try:
                 for name, render in files.items():
                     temporaries[name] = _render(directory, name, render)
-                with deferred_signals():
+                with interrupts.deferred():
                     _commit(directory, temporaries, earlier, command)
             finally:
                 for temporary in temporaries.values():
@@ -247,36 +246,6 @@ def _temporary_of(entry: str) -> str | None:
     """The file name whose temporary `entry` is (`.flows.0a1b2c3d.tmp.csv` -> `flows.csv`)."""
     match = TEMPORARY.fullmatch(entry)
     return None if match is None else match["stem"] + match["suffix"]
-
-
-@contextlib.contextmanager
-def deferred_signals() -> Iterator[None]:
-    """Hold back SIGINT and SIGTERM inside the block; deliver them when it ends.
-
-    Python-level handlers that only record the signal stand in for the previous handlers, which
-    are restored on leaving; then each recorded signal is raised again. Only the main thread can
-    set handlers: called from another thread, this does nothing. A signal whose handler was not
-    set from Python is left alone.
-    """
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    received: list[int] = []
-
-    def record(number: int, frame: Any) -> None:
-        received.append(number)
-
-    previous: dict[int, Any] = {}
-    for held in (signal.SIGINT, signal.SIGTERM):
-        if signal.getsignal(held) is not None:
-            previous[held] = signal.signal(held, record)
-    try:
-        yield
-    finally:
-        for number, handler in previous.items():
-            signal.signal(number, handler)
-        for pending in dict.fromkeys(received):
-            signal.raise_signal(pending)
 
 
 @contextlib.contextmanager

@@ -74,6 +74,11 @@ class SolveOptions:
     def expired(self) -> bool:
         return self.remaining() <= 0
 
+    def time_up(self, where: str = "") -> str:
+        """What the time limit stopped, in the user's terms: `time limit of 30 s reached`,
+        then `where` (e.g. " while loading")."""
+        return f"time limit of {self.time_limit:g} s reached{where}"
+
     @classmethod
     def from_keywords(cls, keywords: Mapping[str, Any]) -> SolveOptions:
         """The settings among keyword options (as `solve` takes them); others are ignored."""
@@ -511,7 +516,7 @@ def _limit_message(
     if status == ms.kInterrupt:
         return "interrupted (Ctrl-C)"
     if status == ms.kTimeLimit:
-        return f"time limit of {options.time_limit:g} s reached"
+        return options.time_up()
     if status in (ms.kIterationLimit, ms.kSolutionLimit):
         return "iteration or solution limit reached"
     return ""
