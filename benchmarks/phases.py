@@ -37,7 +37,7 @@ from sourcing.study import apply_overrides
 
 SEED = 1
 ORDER = tuple(SIZES)  # smallest first
-DEFAULT_SIZES = ("S", "M", "L", "XL")
+DEFAULT_SIZES = ("S", "M", "L", "XL", "XXL", "LANES")
 SMOKE_SIZES = ("S", "M")
 
 # Solve: S and M to a 1e-4 gap; L and XL to 1 % within 120 s (a 1e-4 gap at XL takes minutes).

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import formulation
+from direct import against
 from phases import (
     DEFAULT_SIZES,
     LOOSE,
@@ -143,6 +144,12 @@ def measure_phases(size: str) -> dict[str, Any]:
         raise RuntimeError(f"{size}: extract returned {results.status}: {results.message}")
     progress(f"{size}: extract {row['extract']:.3g} s")
 
+    progress(f"{size}: against the direct floor ({describe(options)})")
+    with tempfile.TemporaryDirectory() as directory:
+        path = write_instance(instance, Path(directory), "json")
+        row["against"] = against(path, options.mip_gap, options.time_limit)
+    progress(f"{size}: {row['against']}")
+
     if size in WHATIF_SIZES:
         progress(f"{size}: what-if, cold ({WHATIF_PATH} {WHATIF_BEFORE} -> {WHATIF_AFTER})")
         row["cold"], _ = timed(pipeline.cold)
@@ -188,6 +195,57 @@ def table_row(row: dict[str, Any]) -> list[str]:
 
 def markdown(rows: list[dict[str, Any]]) -> str:
     return formulation.markdown_table(COLUMNS, (table_row(row) for row in rows))
+
+
+FLOOR_COLUMNS = (
+    "size",
+    "nonzeros: direct / plain / tight",
+    "plain / direct",
+    "tight / direct",
+    "direct build s",
+    "outside HiGHS s",
+    "outside / direct build",
+    "HiGHS s: direct / ours",
+    "end to end s: direct / ours",
+    "ours / direct",
+    "objectives agree",
+)
+
+
+def floor_row(row: dict[str, Any]) -> list[str]:
+    a = row["against"]
+    both = a.direct_objective is not None and a.objective is not None
+    agree_text = (
+        "–"
+        if not both
+        else f"{abs(a.objective - a.direct_objective) / max(1.0, abs(a.objective)):.0e}"
+    )
+    return [
+        row["size"],
+        f"{a.direct_nonzeros:,} / {a.plain_nonzeros:,} / {a.tight_nonzeros:,}",
+        f"{a.plain_nonzeros / a.direct_nonzeros:.2f}",
+        f"{a.tight_nonzeros / a.direct_nonzeros:.2f}",
+        seconds(a.direct_build),
+        seconds(a.outside),
+        f"{a.outside / a.direct_build:.1f}",
+        f"{seconds(a.direct_end_to_end - a.direct_build)} / {seconds(a.solver)}",
+        f"{seconds(a.direct_end_to_end)} / {seconds(a.end_to_end)}",
+        f"{a.end_to_end / a.direct_end_to_end:.2f}",
+        agree_text,
+    ]
+
+
+FLOOR_NOTES = (
+    "\n- Both from the same JSON file, to the solve phase's gap and limit. Direct: `direct.py`, "
+    "the plain model built from the parsed instance into numpy arrays (dense caps and floors), "
+    "one `passModel`. Ours: `sourcing.solve` with its defaults (the tight formulation), load "
+    "included. Outside HiGHS = load + build + hand-over + extract and independent check. "
+    'Plain: the project\'s model with `formulation="plain"`, the one the floor implements.\n'
+)
+
+
+def floor_markdown(rows: list[dict[str, Any]]) -> str:
+    return formulation.markdown_table(FLOOR_COLUMNS, (floor_row(row) for row in rows))
 
 
 def revision() -> str:
@@ -312,7 +370,16 @@ def main(argv: list[str] | None = None) -> int:
         for size in sizes:
             rows.append(measure(size))
         extra = extra_sections(args)
-    text = markdown(rows) + "\n" + notes(rows, commit) + "\n" + extra
+    text = (
+        markdown(rows)
+        + "\n"
+        + notes(rows, commit)
+        + "\n\n### Against the direct floor (`direct.py`)\n\n"
+        + floor_markdown(rows)
+        + "\n"
+        + FLOOR_NOTES
+        + extra
+    )
     progress(f"done in {time.perf_counter() - started:.0f} s")
     print(text, end="")
     if args.output is not None:

@@ -370,8 +370,14 @@ def test_bench_with_missing_cbc_still_runs(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--sizes", "XS,Q"], "error: unknown size 'Q' in --sizes; allowed: XS, S, M, L, XL\n"),
-        (["--sizes", " , "], "error: --sizes names no size; allowed: XS, S, M, L, XL\n"),
+        (
+            ["--sizes", "XS,Q"],
+            "error: unknown size 'Q' in --sizes; allowed: XS, S, M, L, XL, XXL, LANES\n",
+        ),
+        (
+            ["--sizes", " , "],
+            "error: --sizes names no size; allowed: XS, S, M, L, XL, XXL, LANES\n",
+        ),
         (
             ["--solvers", "highs,gurobi"],
             "error: unknown solver 'gurobi' in --solvers; allowed: highs, scip, cbc\n",

@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner, Result
 
+import sourcing.api
 import sourcing.cli
 from sourcing import outdir
 from sourcing.cli import main
@@ -356,14 +357,14 @@ def test_solve_default_instance() -> None:
 def test_status_exit_codes(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, status: str, code: int
 ) -> None:
-    real = sourcing.cli.solve_instance
+    real = sourcing.api.solve
 
     def fake(instance: Any, **options: Any) -> Any:
         if status == "feasible":
             return dataclasses.replace(real(instance, **options), status="feasible")
         return empty_results(instance, status, message="stopped")
 
-    monkeypatch.setattr(sourcing.cli, "solve_instance", fake)
+    monkeypatch.setattr(sourcing.api, "solve", fake)
     payload = solve_json(write(tmp_path, CAPPED), code=code)
     assert payload["status"] == status
     table = invoke("solve", write(tmp_path, CAPPED))
@@ -421,7 +422,7 @@ def test_error_exit_codes(
     def fake(instance: Any, **options: Any) -> Any:
         raise error
 
-    monkeypatch.setattr(sourcing.cli, "solve_instance", fake)
+    monkeypatch.setattr(sourcing.api, "solve", fake)
     result = invoke("solve", write(tmp_path, CAPPED), "--format", "json")
     assert result.exit_code == code
     assert result.stderr == message

@@ -25,6 +25,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
+import sourcing.api
 import sourcing.cli
 from sourcing import Instance, interrupts, load_instance, solve
 from sourcing.cli import main
@@ -245,7 +246,7 @@ def test_foreign_file_is_refused_before_solving(
     def never(*args: Any, **kwargs: Any) -> Any:
         raise AssertionError("solved before refusing")
 
-    monkeypatch.setattr(sourcing.cli, "solve_instance", never)
+    monkeypatch.setattr(sourcing.api, "solve", never)
     out = tmp_path / "out"
     out.mkdir()
     (out / name).write_bytes(content)

@@ -8,12 +8,14 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from pyomo.common.gc_manager import PauseGC
 
 from sourcing.check import assert_plan_ok
 from sourcing.data import ModelData, build_data
 from sourcing.diagnose import diagnose
 from sourcing.errors import InfeasibleError, NoSolutionError, UsageError
 from sourcing.model import FORMULATIONS, Stage, build_model, disruption_stages
+from sourcing.model.variables import var_of
 from sourcing.plan import Plan, StagePlan
 from sourcing.prices import policy_costs as price_policies
 from sourcing.prices import row_duals
@@ -132,7 +134,11 @@ def finish(
     options: SolveOptions,
     timings: dict[str, float],
 ) -> Results:
-    """Results from what HiGHS returned: the plan, checked independently, and its tables."""
+    """Results from what HiGHS returned: the plan, checked independently, and its tables.
+
+    Python's cycle collector is paused while they are made: with a large model alive, each of
+    its runs would walk the model's millions of objects again.
+    """
     size = model_size(handed)
     clock = time.perf_counter()
     if outcome.status == "infeasible":
@@ -141,22 +147,24 @@ def finish(
         return empty_results(
             instance, outcome.status, message=outcome.message, timings=timings, model_size=size
         )
-    plan = extract_plan(model, data, stages, handed, outcome)
-    plan = _settle_unweighted_stages(plan, stages, options)
-    assert_plan_ok(instance, plan)
-    duals = row_duals(handed.rows, outcome.row_duals) if outcome.row_duals is not None else {}
-    timings["extract"] = time.perf_counter() - clock
-    return plan_results(
-        data,
-        plan,
-        status=outcome.status,
-        mip_gap=outcome.mip_gap,
-        bound=outcome.bound,
-        timings=timings,
-        model_size=size,
-        duals=duals,
-        message=outcome.message,
-    )
+    with PauseGC():
+        plan = extract_plan(model, data, stages, handed, outcome)
+        plan = _settle_unweighted_stages(plan, stages, options)
+        assert_plan_ok(instance, plan)
+        rows = handed.rows
+        duals = row_duals(rows, outcome.row_duals) if outcome.row_duals is not None else {}
+        timings["extract"] = time.perf_counter() - clock
+        return plan_results(
+            data,
+            plan,
+            status=outcome.status,
+            mip_gap=outcome.mip_gap,
+            bound=outcome.bound,
+            timings=timings,
+            model_size=size,
+            duals=duals,
+            message=outcome.message,
+        )
 
 
 def _settle_unweighted_stages(plan: Plan, stages: list[Stage], options: SolveOptions) -> Plan:
@@ -232,10 +240,9 @@ def extract_plan(
         return float(var.value or 0.0) if var.fixed else 0.0
 
     def quantities(block: Any, stage_data: ModelData) -> tuple[dict, dict]:
-        flows = {f: q for f in stage_data.flows if (q := _clean(value_of(block.flow[f]))) > 0}
-        unmet = {
-            c: q for c in stage_data.unmet_bound if (q := _clean(value_of(block.unmet[c]))) > 0
-        }
+        flow, short = var_of(block, "flow"), var_of(block, "unmet")
+        flows = {f: q for f in stage_data.flows if (q := _clean(value_of(flow[f]))) > 0}
+        unmet = {c: q for c in stage_data.unmet_bound if (q := _clean(value_of(short[c]))) > 0}
         return flows, unmet
 
     flows, unmet = quantities(model, data)

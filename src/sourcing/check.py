@@ -15,12 +15,14 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from sourcing.errors import CheckError
 from sourcing.fields import lookup
 from sourcing.plan import CellKey, FlowKey, Plan, StagePlan
 from sourcing.schema import (
     NOMINAL,
+    Ban,
     Cap,
     Floor,
     Instance,
@@ -28,6 +30,9 @@ from sourcing.schema import (
     Period,
     Product,
     Supplier,
+    Tariff,
+    Transport,
+    group_members,
     period_key,
 )
 
@@ -67,6 +72,7 @@ class _Data:
         self.label = {period_key(p): p for p in self.periods}
         self.products: dict[str, Product] = {p.id: p for p in instance.products}
         self.markets: list[str] = [m.id for m in instance.markets]
+        self.market_ids = frozenset(self.markets)
         self.suppliers: dict[str, Supplier] = {s.id: s for s in instance.suppliers}
         self.offers: dict[tuple[str, str], Offer] = {
             (s.id, o.product): o for s in instance.suppliers for o in s.offers
@@ -74,15 +80,38 @@ class _Data:
         self.demand = _demand(instance)
         self.market_region = {m.id: m.region for m in instance.markets}
         self.bloc_regions = _bloc_regions(instance)
-        self._members: dict[str, frozenset[str]] = {}
+        self._members = group_members(instance)
+        self._bans: dict[str, list[Ban]] = defaultdict(list)
+        for ban in instance.policies.bans:
+            for supplier in self.members(ban.group):
+                self._bans[supplier].append(ban)
+        # Transport and tariff entries by the key they name their source by.
+        self._links: dict[str, list[tuple[int, Any]]] = defaultdict(list)
+        for index, entry in enumerate([*instance.transport, *instance.tariffs]):
+            self._links[entry.from_].append((index, entry))
+        self._blocs_of: dict[str, list[str]] = defaultdict(list)
+        for bloc in instance.blocs:
+            for supplier in self.members(bloc.id):
+                self._blocs_of[supplier].append(bloc.id)
         self._transport: dict[tuple[str, str], float] = {}
         self._tariff: dict[tuple[str, str, str], float] = {}
 
     def members(self, group: str) -> frozenset[str]:
-        """Supplier ids a region, bloc or supplier id stands for (cached `members_of`)."""
-        if group not in self._members:
-            self._members[group] = self.instance.members_of(group)
-        return self._members[group]
+        """Supplier ids a region, bloc or supplier id stands for (blocs resolve nested)."""
+        return self._members.get(group, frozenset())
+
+    def bans_of(self, supplier: str) -> list[Ban]:
+        """The bans whose group holds `supplier`, in the file's order."""
+        return self._bans.get(supplier, [])
+
+    def links_from(self, supplier: Supplier, kind: type) -> list[Any]:
+        """The transport or tariff entries (`kind`) whose `from` may name `supplier`, in the
+        file's order: only those can match it."""
+        keys = [supplier.id, supplier.region, *self._blocs_of[supplier.id]]
+        found = [item for key in dict.fromkeys(keys) for item in self._links.get(key, [])]
+        return [
+            entry for _, entry in sorted(found, key=lambda item: item[0]) if isinstance(entry, kind)
+        ]
 
     def transport(self, supplier: str, market: str) -> float:
         """Cached `_transport_cost`."""
@@ -189,7 +218,7 @@ def _unknown_names(data: _Data, product: str, market: str, period: Period) -> li
     found = []
     if product not in data.products:
         found.append(f"product {product!r}")
-    if market not in data.markets:
+    if market not in data.market_ids:
         found.append(f"market {market!r}")
     if data.period(period) is None:
         found.append(f"period {period!r}")
@@ -283,7 +312,7 @@ def _transport_cost(data: _Data, supplier: Supplier, market: str) -> float:
     """
     best: tuple[int, int, int] | None = None
     cost = 0.0
-    for index, entry in enumerate(data.instance.transport):
+    for index, entry in enumerate(data.links_from(supplier, Transport)):
         source = _from_rank(data, entry.from_, supplier)
         target = _to_rank(data, entry.to, market)
         if source is None or target is None:
@@ -297,7 +326,7 @@ def _transport_cost(data: _Data, supplier: Supplier, market: str) -> float:
 def _tariff_rate(data: _Data, supplier: Supplier, product: str, market: str) -> float:
     """Sum of the rates of every tariff entry matching (supplier, product, market)."""
     rate = 0.0
-    for entry in data.instance.tariffs:
+    for entry in data.links_from(supplier, Tariff):
         if entry.products is not None and product not in entry.products:
             continue
         if _from_rank(data, entry.from_, supplier) is None:
@@ -380,9 +409,10 @@ def _scale(
 def _stage_instance(instance: Instance, factors: dict[str, float]) -> Instance:
     """The instance as one disruption sees it: capacities scaled, only bans as policies."""
     suppliers = []
+    members = group_members(instance)
     for supplier in instance.suppliers:
         factor = math.prod(
-            value for key, value in factors.items() if supplier.id in instance.members_of(key)
+            value for key, value in factors.items() if supplier.id in members.get(key, ())
         )
         offers = [
             offer.model_copy(update={"capacity": _scale(offer.capacity, factor)})
@@ -482,23 +512,21 @@ def _stage_violations(instance: Instance, plan: Plan, atol: float) -> Iterator[s
 # --- checks -----------------------------------------------------------------------------------
 
 
-def _banned(data: _Data) -> dict[FlowKey, str]:
-    """(supplier, product, market, period) -> id of the first ban covering it."""
-    result: dict[FlowKey, str] = {}
-    for ban in data.instance.policies.bans:
-        products = ban.products if ban.products is not None else list(data.products)
-        markets = ban.markets if ban.markets is not None else data.markets
-        for supplier in data.members(ban.group):
-            for product in products:
-                for market in markets:
-                    for period in data.covered_periods(ban.periods):
-                        result.setdefault((supplier, product, market, period), ban.id)
-    return result
+def _ban_of(data: _Data, flow: FlowKey) -> str | None:
+    """The id of the first ban (in the file's order) covering `flow`, None if none does."""
+    supplier, product, market, period = flow
+    for ban in data.bans_of(supplier):
+        if (
+            (ban.products is None or product in ban.products)
+            and (ban.markets is None or market in ban.markets)
+            and (ban.periods is None or period_key(period) in map(period_key, ban.periods))
+        ):
+            return ban.id
+    return None
 
 
 def _flow_rules(data: _Data, plan: Plan, cleaned: _Cleaned, atol: float) -> Iterator[str]:
     """Offer, availability, contract and ban of every positive flow."""
-    banned = _banned(data)
     for key, qty in cleaned.flows.items():
         if qty <= atol:
             continue
@@ -510,8 +538,8 @@ def _flow_rules(data: _Data, plan: Plan, cleaned: _Cleaned, atol: float) -> Iter
             yield f"{what}: the offer has no unit_cost in period {period}, so it is not available"
         if supplier not in plan.contracts:
             yield f"{what}: supplier {supplier} is not contracted"
-        if key in banned:
-            yield f"{what}: banned by ban {banned[key]}"
+        if (ban := _ban_of(data, key)) is not None:
+            yield f"{what}: banned by ban {ban}"
 
 
 def _capacity_rules(data: _Data, cleaned: _Cleaned, atol: float) -> Iterator[str]:

@@ -13,22 +13,11 @@ import traceback
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-import pandas as pd
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
 
 from sourcing import interrupts, outdir
-from sourcing.api import solve as solve_instance
 from sourcing.errors import (
     InfeasibleError,
     InstanceError,
@@ -37,18 +26,16 @@ from sourcing.errors import (
     SourcingError,
     UsageError,
 )
-from sourcing.frontier import frontier as trace_frontier
-from sourcing.frontier import hhi_frontier, outage_frontier
 from sourcing.io import DEFAULT_INSTANCE, load_instance
-from sourcing.plots import plot_frontier, plot_sweep
-from sourcing.report import render, render_stress, sweep_table
-from sourcing.results import OUTPUT_FILES, Results, empty_results, with_resilience_cost
-from sourcing.schema import Instance
-from sourcing.solver import SOLVER_KEYWORDS, SolveOptions
-from sourcing.stress import outage_table
-from sourcing.study import MAX_POINTS, apply_whatifs, grid, parse_setting, whatif_file_for
-from sourcing.sweep import frame_records
-from sourcing.sweep import sweep as run_sweep
+from sourcing.study import MAX_POINTS
+
+if TYPE_CHECKING:  # the command line imports what a command uses when it runs
+    import pandas as pd
+    from rich.console import Console
+
+    from sourcing.results import Results
+    from sourcing.schema import Instance
+    from sourcing.solver import SolveOptions
 
 EXIT_OK, EXIT_ERROR, EXIT_INVALID, EXIT_INFEASIBLE, EXIT_NO_SOLUTION = 0, 1, 2, 3, 4
 SEED_MAX = 2**31 - 1  # HiGHS's random seed is a non-negative 32-bit integer
@@ -263,6 +250,8 @@ instance_argument = click.argument(
 
 
 def _console() -> Console:
+    from rich.console import Console
+
     console = Console()
     return console if console.is_terminal else Console(width=120)
 
@@ -279,6 +268,8 @@ def _run_clock(settings: SolveOptions) -> SolveOptions:
 
 def _load(instance: Path | None, whatifs: tuple[str, ...], survive: float | None) -> Instance:
     """Load INSTANCE, then apply the named what-ifs and --survive."""
+    from sourcing.study import apply_whatifs, whatif_file_for
+
     loaded = load_instance(instance)
     if whatifs:
         path = DEFAULT_INSTANCE if instance is None else instance
@@ -297,6 +288,10 @@ def _solve(
     it. Also returns the solver settings with that clock running, for the work that follows
     (a stress table).
     """
+    from sourcing.api import solve as solve_instance
+    from sourcing.results import empty_results, with_resilience_cost
+    from sourcing.solver import SOLVER_KEYWORDS, SolveOptions
+
     settings = _run_clock(SolveOptions.from_keywords(options))
     extra = {k: v for k, v in options.items() if k not in SOLVER_KEYWORDS}
     clock = time.perf_counter()
@@ -348,6 +343,9 @@ def solve(
     **options: Any,
 ) -> int:
     """Solve INSTANCE (default: the bundled EU-Japan instance) and report the plan."""
+    from sourcing.report import render
+    from sourcing.results import OUTPUT_FILES
+
     if output is not None:
         outdir.check(output, OUTPUT_FILES)
     _, results, _ = _solve(instance, whatifs, survive, verbose=verbose, **options)
@@ -391,6 +389,9 @@ def stress(
     The optimal plan's contracts stay fixed; for every outage the table shows the demand left
     unmet, the extra cost against the same contracts without an outage, and the products hit.
     """
+    from sourcing.report import render, render_stress
+    from sourcing.stress import outage_table
+
     loaded, results, settings = _solve(instance, whatifs, survive, verbose=verbose, **options)
     if results.plan is None:  # no plan to stress: the solve's results, with the diagnosis
         if fmt == "json":
@@ -412,6 +413,16 @@ def stress(
 def _progress_bar(total: int) -> Iterator[Callable[[int, int], None] | None]:
     """A progress bar with the time left, on stderr when it is a terminal, for sweeps of more
     than a few points."""
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
     console = Console(stderr=True)
     if total <= 3 or not console.is_terminal:
         yield None
@@ -434,6 +445,9 @@ def _progress_bar(total: int) -> Iterator[Callable[[int, int], None] | None]:
 
 
 def _emit_table(frame: pd.DataFrame, fmt: str, title: str, shares: list[str] | None = None) -> None:
+    from sourcing.report import sweep_table
+    from sourcing.sweep import frame_records
+
     if fmt == "json":
         click.echo(json.dumps(frame_records(frame)))
     elif fmt == "csv":
@@ -516,6 +530,10 @@ def sweep_command(
 
     Example: --set 'policies.caps[cn-cap].max_share=0:0.5:0.05'
     """
+    from sourcing.plots import plot_sweep
+    from sourcing.study import grid, parse_setting
+    from sourcing.sweep import sweep as run_sweep
+
     if output is not None:
         outdir.check(output, _study_files("sweep"))
     loaded = _load(instance, whatifs, survive)
@@ -579,6 +597,10 @@ def frontier_command(
     """The price of de-risking: cost against the largest share of GROUP, the concentration of
     supply over regions (--measure hhi) or the demand a single regional outage may leave unmet
     (--measure outage), with the breakpoints where policies start or stop binding."""
+    from sourcing.frontier import frontier as trace_frontier
+    from sourcing.frontier import hhi_frontier, outage_frontier
+    from sourcing.plots import plot_frontier
+
     if output is not None:
         outdir.check(output, _study_files("frontier"))
     loaded = _load(instance, whatifs, survive)
@@ -666,7 +688,7 @@ def schema_command() -> int:
 @click.option(
     "--sizes",
     metavar="S,M,...",
-    help="Generated instances of these sizes (XS, S, M, L, XL; seeded by --seed). "
+    help="Generated instances of these sizes (XS, S, M, L, XL, XXL, LANES; seeded by --seed). "
     "Default: S,M when no FILES are given.",
 )
 @click.option(

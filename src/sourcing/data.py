@@ -12,6 +12,8 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from pyomo.common.gc_manager import PauseGC
+
 from sourcing.fields import lookup
 from sourcing.schema import (
     Ban,
@@ -22,7 +24,7 @@ from sourcing.schema import (
     Period,
     Scope,
     Supplier,
-    Transport,
+    Tariff,
     group_members,
     period_key,
 )
@@ -121,66 +123,93 @@ def bloc_regions(instance: Instance) -> dict[str, frozenset[str]]:
     return {bloc_id: resolve(bloc_id, frozenset({bloc_id})) for bloc_id in blocs}
 
 
-def _target_level(to: str | None, market: str, region: str | None, blocs: dict) -> int:
-    """How specifically `to` names the market: 3 market id, 2 region, 1 bloc, 0 all, -1 no."""
-    if to is None:
-        return 0
-    if to == market:
-        return 3
-    if region is not None and to == region:
-        return 2
-    if region is not None and region in blocs.get(to, ()):
-        return 1
-    return -1
+def _source_keys(instance: Instance, members: dict[str, frozenset[str]]) -> dict[str, list]:
+    """Per supplier, the keys a `from` may name it by, with how specifically: 3 its id, 2 its
+    region, 1 a bloc that holds it."""
+    blocs_of: dict[str, list[str]] = defaultdict(list)
+    for bloc in instance.blocs:
+        for supplier in members.get(bloc.id, ()):
+            blocs_of[supplier].append(bloc.id)
+    return {
+        s.id: [(3, s.id), (2, s.region), *((1, b) for b in blocs_of[s.id])]
+        for s in instance.suppliers
+    }
 
 
-def _source_level(source: str, supplier: Supplier, members: dict[str, frozenset[str]]) -> int:
-    """How specifically `source` names the supplier: 3 supplier id, 2 region, 1 bloc, -1 no."""
-    if source == supplier.id:
-        return 3
-    if source == supplier.region:
-        return 2
-    if supplier.id in members.get(source, ()):
-        return 1
-    return -1
+def _target_keys(instance: Instance) -> dict[str, list]:
+    """Per market, the keys a `to` may name it by, with how specifically: 3 its id, 2 its
+    region, 1 a bloc that holds the region, 0 none (every market)."""
+    blocs = bloc_regions(instance)
+    blocs_of: dict[str, list[str]] = defaultdict(list)
+    for bloc, regions in blocs.items():
+        for region in regions:
+            blocs_of[region].append(bloc)
+    keys = {}
+    for market in instance.markets:
+        found: list[tuple[int, str | None]] = [(3, market.id)]
+        if market.region is not None:
+            found += [(2, market.region), *((1, b) for b in blocs_of[market.region])]
+        keys[market.id] = [*found, (0, None)]
+    return keys
 
 
 def transport_costs(instance: Instance) -> dict[tuple[str, str], float]:
-    """Cost per unit from each supplier to each market: the most specific entry wins."""
-    members = group_members(instance)
-    blocs = bloc_regions(instance)
+    """Cost per unit from each supplier to each market: the most specific entry wins (the
+    source first, then the target; the earlier entry among equals).
+
+    The entries are indexed by (from, to) once; each (supplier, market) pair then looks up only
+    the few keys that can name it.
+    """
+    entries: dict[tuple[str, str | None], tuple[int, float]] = {}  # the first: -position, cost
+    for position, entry in enumerate(instance.transport):
+        entries.setdefault((entry.from_, entry.to), (-position, entry.cost))
+    sources = _source_keys(instance, group_members(instance))
+    targets = _target_keys(instance)
     costs: dict[tuple[str, str], float] = {}
-    for supplier in instance.suppliers:
-        for market in instance.markets:
-            best: tuple[int, int] | None = None
-            chosen: Transport | None = None
-            for entry in instance.transport:
-                source = _source_level(entry.from_, supplier, members)
-                target = _target_level(entry.to, market.id, market.region, blocs)
-                if source < 0 or target < 0:
-                    continue
-                if best is None or (source, target) > best:
-                    best, chosen = (source, target), entry
-            costs[(supplier.id, market.id)] = chosen.cost if chosen else 0.0
+    for supplier, named_by in sources.items():
+        for market, reached_by in targets.items():
+            best: tuple[int, int, int] | None = None
+            cost = 0.0
+            for source_level, source in named_by:
+                for target_level, target in reached_by:
+                    found = entries.get((source, target))
+                    if found is None:
+                        continue
+                    rank = (source_level, target_level, found[0])
+                    if best is None or rank > best:
+                        best, cost = rank, found[1]
+            costs[(supplier, market)] = cost
     return costs
 
 
-def tariff_rates(instance: Instance) -> dict[tuple[str, str, str], float]:
-    """Ad-valorem rate per (supplier, product, market): the rates of all matching entries add."""
-    members = group_members(instance)
-    blocs = bloc_regions(instance)
-    rates: dict[tuple[str, str, str], float] = defaultdict(float)
-    for entry in instance.tariffs:
-        for supplier in instance.suppliers:
-            if _source_level(entry.from_, supplier, members) < 0:
-                continue
-            for market in instance.markets:
-                if _target_level(entry.to, market.id, market.region, blocs) < 0:
-                    continue
-                for offer in supplier.offers:
-                    if entry.products is None or offer.product in entry.products:
-                        rates[(supplier.id, offer.product, market.id)] += entry.rate
-    return rates
+class TariffRates:
+    """Ad-valorem rate per (supplier, product, market): the rates of all matching entries add.
+
+    Indexed by (from, to) once; a (supplier, market) pair gathers its entries on first use.
+    """
+
+    def __init__(self, instance: Instance) -> None:
+        self._entries: dict[tuple[str, str | None], list[Tariff]] = defaultdict(list)
+        for entry in instance.tariffs:
+            self._entries[(entry.from_, entry.to)].append(entry)
+        self._sources = _source_keys(instance, group_members(instance)) if instance.tariffs else {}
+        self._targets = _target_keys(instance) if instance.tariffs else {}
+        self._pairs: dict[tuple[str, str], list[Tariff]] = {}
+
+    def rate(self, supplier: str, product: str, market: str) -> float:
+        if not self._entries:
+            return 0.0
+        pair = self._pairs.get((supplier, market))
+        if pair is None:
+            keys = dict.fromkeys(  # a market id may also be a region id: count an entry once
+                (source, target)
+                for _, source in self._sources[supplier]
+                for _, target in self._targets[market]
+            )
+            pair = self._pairs[(supplier, market)] = [
+                entry for key in keys for entry in self._entries.get(key, ())
+            ]
+        return sum(e.rate for e in pair if e.products is None or product in e.products)
 
 
 @dataclass(frozen=True)
@@ -211,16 +240,17 @@ class Coverage:
 def _future_demand(instance: Instance, demand: dict[Cell, float]) -> dict[Cell, float]:
     """Demand a delivery in (p, m, t) can serve: from t on if storable, else at t only."""
     storable = {p.id for p in instance.products if p.holding_cost is not None}
+    by_pair: dict[tuple[str, str], dict[Period, float]] = defaultdict(dict)
+    for (product, market, period), quantity in demand.items():
+        by_pair[(product, market)][period] = quantity
     future: dict[Cell, float] = {}
-    markets = [m.id for m in instance.markets]
-    for product in instance.products:
-        for market in markets:
-            remaining = 0.0
-            for period in reversed(instance.periods):
-                here = demand.get((product.id, market, period), 0.0)
-                remaining = remaining + here if product.id in storable else here
-                if remaining > 0:
-                    future[(product.id, market, period)] = remaining
+    for (product, market), series in by_pair.items():
+        remaining = 0.0
+        for period in reversed(instance.periods):
+            here = series.get(period, 0.0)
+            remaining = remaining + here if product in storable else here
+            if remaining > 0:
+                future[(product, market, period)] = remaining
     return future
 
 
@@ -266,7 +296,7 @@ class _Context:
     market_ids: list[str]
     future: dict[Cell, float]
     transport: dict[tuple[str, str], float]
-    tariffs: dict[tuple[str, str, str], float]
+    tariffs: TariffRates
     bans: dict[tuple[str, str | None], list[tuple[int, str, Coverage]]]  # see `_ban_index`
 
 
@@ -305,14 +335,11 @@ def _bound(*values: float | None) -> float:
 
 def supplier_factors(instance: Instance, capacity_factor: dict[str, float]) -> dict[str, float]:
     """Capacity multiplier of each supplier: the factors of all keys that match it multiply."""
-    members = group_members(instance)
-    factors = {}
-    for supplier in instance.suppliers:
-        factor = 1.0
-        for key, value in capacity_factor.items():
-            if supplier.id in members.get(key, ()):
-                factor *= value
-        factors[supplier.id] = factor
+    members = group_members(instance) if capacity_factor else {}
+    factors = dict.fromkeys((s.id for s in instance.suppliers), 1.0)
+    for key, value in capacity_factor.items():
+        for supplier in members.get(key, ()):
+            factors[supplier] *= value
     return factors
 
 
@@ -354,7 +381,7 @@ def _add_offer(
         flows.append(flow)
         data.flow_bound[flow] = _bound(reach, offer_cap_bound, supplier_cap_bound)
         data.unit_cost[flow] = cost
-        data.tariff_cost[flow] = cost * ctx.tariffs.get((supplier.id, offer.product, market), 0)
+        data.tariff_cost[flow] = cost * ctx.tariffs.rate(supplier.id, offer.product, market)
         data.transport_cost[flow] = ctx.transport[(supplier.id, market)]
     if not flows:
         return []
@@ -421,6 +448,24 @@ def build_data(
     nominal plan only). `suppliers` limits the tables to those suppliers (e.g. a plan's
     contracts).
     """
+    with PauseGC():  # the cycle collector would walk the growing tables again and again
+        return _build_data(
+            instance,
+            elastic=elastic,
+            capacity_factor=capacity_factor,
+            recourse=recourse,
+            suppliers=suppliers,
+        )
+
+
+def _build_data(
+    instance: Instance,
+    *,
+    elastic: bool,
+    capacity_factor: dict[str, float] | None,
+    recourse: bool,
+    suppliers: frozenset[str] | None,
+) -> ModelData:
     data = ModelData(
         instance=instance,
         periods=list(instance.periods),
@@ -436,7 +481,7 @@ def build_data(
         market_ids=market_ids,
         future=future,
         transport=transport_costs(instance),
-        tariffs=tariff_rates(instance),
+        tariffs=TariffRates(instance),
         bans=_ban_index(instance.policies.bans, members),
     )
     for supplier in instance.suppliers:
@@ -448,9 +493,10 @@ def build_data(
         data.cell_flows.setdefault((product_id, market_id, period), []).append(flow)
         data.product_supplier_flows.setdefault((product_id, supplier_id), []).append(flow)
 
+    served = {(p, m) for p, m, _ in future}
     for product_id, product in products.items():
         for market in market_ids:
-            if not any(future.get((product_id, market, t), 0) > 0 for t in data.periods):
+            if (product_id, market) not in served:
                 continue
             for index, period in enumerate(data.periods):
                 cell = (product_id, market, period)
@@ -467,10 +513,10 @@ def build_data(
                 if product.holding_cost is not None and later > 0:
                     data.stock_bound[cell] = later
                     data.holding_cost[cell] = product.holding_cost
-        data.product_demand[product_id] = sum(
-            q for (p, _, _), q in data.demand.items() if p == product_id
-        )
 
+    data.product_demand = dict.fromkeys(products, 0.0)
+    for (product_id, _, _), quantity in data.demand.items():
+        data.product_demand[product_id] += quantity
     if recourse:
         return data
     policies = instance.policies

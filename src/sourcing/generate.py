@@ -32,13 +32,22 @@ COST_INDEX = {
 
 @dataclass(frozen=True)
 class Size:
-    """Dimensions of a generated instance."""
+    """Dimensions of a generated instance, and its shape.
+
+    `contracts=False` makes it LP-shaped (no fixed costs, no minimum orders: no binaries).
+    `lanes=True` makes it a capacitated facility-location shape: every supplier and market
+    sits at a seeded point, transport is one entry per (supplier, market) lane priced by
+    distance, and demand is `load` times what the offers can deliver, so capacities bind.
+    """
 
     suppliers_per_region: int
     products: int
     markets: int
     periods: int
     offers_per_supplier: int
+    contracts: bool = True
+    lanes: bool = False
+    load: float = 0.0
 
 
 SIZES = {
@@ -47,6 +56,10 @@ SIZES = {
     "M": Size(6, 8, 3, 4, 5),
     "L": Size(20, 12, 5, 5, 8),
     "XL": Size(50, 20, 10, 5, 10),
+    # about 220k flows, no binaries: the cost of everything outside HiGHS shows
+    "XXL": Size(38, 60, 3, 12, 20, contracts=False),
+    # 104 suppliers x 1,000 markets, a transport entry per lane
+    "LANES": Size(13, 3, 1000, 1, 2, lanes=True, load=0.6),
 }
 
 
@@ -108,6 +121,31 @@ def disruption_scenarios(
     ]
 
 
+LANE_COST = 2.0  # per unit and unit of distance on the unit square
+
+
+def _lanes(suppliers: list[dict[str, Any]], markets: list[str], seed: int) -> list[dict[str, Any]]:
+    """One transport entry per (supplier, market) lane, priced by the distance between seeded
+    points: suppliers near their region's centre, markets anywhere."""
+    rng = random.Random(f"lanes-{seed}")
+    centre = {r: (rng.random(), rng.random()) for r in REGIONS}
+    where: dict[str, tuple[float, float]] = {}
+    for supplier in suppliers:
+        x, y = centre[supplier["region"]]
+        where[supplier["id"]] = (x + rng.gauss(0, 0.05), y + rng.gauss(0, 0.05))
+    for market in markets:
+        where[market] = (rng.random(), rng.random())
+    return [
+        {
+            "from": supplier["id"],
+            "to": market,
+            "cost": round(LANE_COST * math.dist(where[supplier["id"]], where[market]), 3),
+        }
+        for supplier in suppliers
+        for market in markets
+    ]
+
+
 def generate_data(size: str | Size, seed: int = 0, scenarios: int = 0) -> dict[str, Any]:
     """The raw instance data (a dict, as read from a file) for `size` and `seed`.
 
@@ -121,7 +159,7 @@ def generate_data(size: str | Size, seed: int = 0, scenarios: int = 0) -> dict[s
     markets = (
         [REGIONS[(i + 5) % len(REGIONS)] for i in range(dims.markets)]
         if (dims.markets <= len(REGIONS))
-        else [f"m{i:02d}" for i in range(dims.markets)]
+        else [f"m{i:0{len(str(dims.markets - 1))}d}" for i in range(dims.markets)]
     )
     market_regions = {
         m: (m if m in REGIONS else REGIONS[i % len(REGIONS)]) for i, m in enumerate(markets)
@@ -152,20 +190,28 @@ def generate_data(size: str | Size, seed: int = 0, scenarios: int = 0) -> dict[s
                 {
                     "id": f"{region.lower()}-{k:02d}",
                     "region": region,
-                    "fixed_cost": _fixed_cost(qualification, offers, capacity),
+                    "fixed_cost": _fixed_cost(qualification, offers, capacity)
+                    if dims.contracts
+                    else 0.0,
                     "capacity": capacity,
-                    "min_order": round(rng.choice([0, 0, 5, 10]), 1),
+                    "min_order": round(rng.choice([0, 0, 5, 10]), 1) if dims.contracts else 0.0,
                     "offers": offers,
                 }
             )
 
-    offered_by = {
-        p: sum(1 for s in suppliers for o in s["offers"] if o["product"] == p) for p in products
-    }
+    offered_by = dict.fromkeys(products, 0)
+    offered_capacity = dict.fromkeys(products, 0.0)
+    for supplier in suppliers:
+        for offer in supplier["offers"]:
+            offered_by[offer["product"]] += 1
+            offered_capacity[offer["product"]] += offer["capacity"]
     demand = []
     for product in products:
         for market in markets:
-            level = 30 * offered_by[product] / (len(markets) * 2.5)
+            if dims.load:
+                level = dims.load * offered_capacity[product] / len(markets)
+            else:
+                level = 30 * offered_by[product] / (len(markets) * 2.5)
             for i, t in enumerate(periods):
                 demand.append(
                     {
@@ -196,7 +242,9 @@ def generate_data(size: str | Size, seed: int = 0, scenarios: int = 0) -> dict[s
         else [{"id": "default"}],
         "suppliers": suppliers,
         "demand": demand,
-        "transport": [{"from": "CN", "cost": 0.3}, {"from": "allies", "cost": 0.2}]
+        "transport": _lanes(suppliers, markets, seed)
+        if dims.lanes
+        else [{"from": "CN", "cost": 0.3}, {"from": "allies", "cost": 0.2}]
         + [{"from": market_regions[m], "to": m, "cost": 0.05} for m in markets],
         "tariffs": [{"from": "CN", "to": markets[0], "rate": 0.25}],
         "policies": {

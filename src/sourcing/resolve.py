@@ -24,6 +24,7 @@ from sourcing.api import finish
 from sourcing.data import ModelData, ShareRow, build_data
 from sourcing.errors import InfeasibleError
 from sourcing.model import build_model, disruption_stages
+from sourcing.model.policies import count_products, share_layout, share_terms
 from sourcing.model.tighten import interchangeable_suppliers
 from sourcing.results import Results
 from sourcing.schema import Instance
@@ -134,6 +135,8 @@ class Resolver:
             return False
         if (old.max_supplier_share is None) != (data.max_supplier_share is None):
             return False
+        if share_layout(old, count_products(old)) != share_layout(data, count_products(data)):
+            return False
         # A row whose coefficients all vanished at hand-over cannot be given new ones.
         keys = [("group_share_max", (r.policy, *r.key)) for r in data.caps]
         keys += [("group_share_min", (r.policy, *r.key)) for r in data.floors]
@@ -183,11 +186,10 @@ class Resolver:
     def _set_share_row(
         self, family: str, key: tuple[Any, ...], share: float, flows: Any, group: set[Any]
     ) -> None:
-        """Coefficients of a share row: 1 - share for the group's flows, -share for the rest."""
+        """Coefficients of a share row, as `share_terms` writes them for the new share."""
         assert self._handed is not None
         row = self._row[(family, key)]
-        for f in flows:
-            column = self._col(self._model.flow[f])
+        for variable, value in zip(*share_terms(self._model, flows, group, share), strict=True):
+            column = self._col(variable)
             if column is not None:
-                value = (1 - share) if f in group else -share
                 self._handed.highs.changeCoeff(row, column, value)

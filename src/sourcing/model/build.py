@@ -18,10 +18,13 @@ from sourcing.model.capacity import (
 )
 from sourcing.model.objective import add_total_cost, stage_cost
 from sourcing.model.policies import (
+    add_delivered,
     add_group_share_max,
     add_group_share_min,
     add_min_suppliers,
     add_supplier_share_max,
+    count_products,
+    share_layout,
 )
 from sourcing.model.resilience import add_outage_shortage
 from sourcing.model.tighten import (
@@ -113,6 +116,7 @@ def _build(data: ModelData, stages: Sequence[Stage], formulation: Formulation) -
     )
     add_contracts(m, suppliers)
     _add_stage(m, data, formulation)
+    add_delivered(m, data, share_layout(data, count_products(data)))
     add_group_share_max(m, data)
     add_group_share_min(m, data)
     add_supplier_share_max(m, data)

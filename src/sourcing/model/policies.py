@@ -1,24 +1,163 @@
-"""The buyer's policies: caps, floors and supplier diversity (bans remove flows in `data.py`)."""
+"""The buyer's policies: caps, floors and supplier diversity (bans remove flows in `data.py`).
+
+Share rows are sparse: where it saves nonzeros, a cell's total delivery is a variable of its
+own, `delivered[p, m, t]`, set by one row (`delivered_sum`), so that a share row holds the
+group's flows and that one variable instead of every flow of the cell. `share_layout` decides
+per cell (and, for `min_suppliers`, per product) which form is smaller.
+"""
 
 from __future__ import annotations
 
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
 import pyomo.environ as pyo
 
-from sourcing.data import ModelData, ShareRow
+from sourcing.data import Cell, Flow, ModelData, ShareRow
 from sourcing.errors import InfeasibleError
-from sourcing.model.rows import add_rows, greater, less
+from sourcing.model.rows import add_rows, equal, greater, less, record_of
 from sourcing.model.variables import declare_binaries, var_of
+
+LAYOUT = "_sourcing_share_layout"
+
+
+@dataclass(frozen=True)
+class ShareLayout:
+    """The cells (and products) whose share rows use a total-delivery variable."""
+
+    cells: frozenset[Cell]
+    products: frozenset[str]
+
+
+def _supplier_rule(data: ModelData) -> bool:
+    return data.max_supplier_share is not None and data.max_supplier_share < 1
+
+
+def share_layout(data: ModelData, count_products: Iterable[str] = ()) -> ShareLayout:
+    """Per cell, the form with fewer nonzeros: every flow in every share row (dense), or the
+    cell's flows once in `delivered_sum` and each row holding its group's flows plus
+    `delivered` (sparse). Per product in `count_products`, the same for `count_share`."""
+    rows_on: Counter[Cell] = Counter()
+    sparse_terms: Counter[Cell] = Counter()
+    for row in (*data.caps, *data.floors):
+        for cell in {f[1:] for f in row.flows}:
+            rows_on[cell] += 1
+            sparse_terms[cell] += 1
+        for flow in row.group_flows:
+            sparse_terms[flow[1:]] += 1
+    supplier = _supplier_rule(data)
+    cells = set()
+    for cell, flows in data.cell_flows.items():
+        n = len(flows)
+        dense = rows_on[cell] * n + (n * n if supplier else 0)
+        sparse = (n + 1) + sparse_terms[cell] + (2 * n if supplier else 0)
+        if (rows_on[cell] or supplier) and sparse < dense:
+            cells.add(cell)
+    per_supplier: dict[str, list[int]] = defaultdict(list)
+    for (product, _), flows in data.product_supplier_flows.items():
+        per_supplier[product].append(len(flows))
+    products = set()
+    for product in count_products:
+        counts = per_supplier.get(product, [])
+        total = sum(counts)
+        dense = len(counts) * (total + 1)
+        sparse = (total + 1) + sum(n + 2 for n in counts)
+        if sparse < dense:
+            products.add(product)
+    return ShareLayout(frozenset(cells), frozenset(products))
+
+
+def layout_of(m: pyo.ConcreteModel) -> ShareLayout:
+    """The share layout the model was built with (no sparse cells if it has no policies)."""
+    return m.__dict__.get(LAYOUT) or ShareLayout(frozenset(), frozenset())
+
+
+def add_delivered(m: pyo.ConcreteModel, data: ModelData, layout: ShareLayout) -> None:
+    """`delivered[p,m,t]` = sum_s flow[s,p,m,t] for the layout's cells (`delivered_sum`), and
+    `delivered_total[p]` = sum_{s,m,t} flow[s,p,m,t] for its products (`delivered_total_sum`)."""
+    object.__setattr__(m, LAYOUT, layout)
+    flow = var_of(m, "flow")
+    record = record_of(m)
+    if layout.cells:
+        cells = [c for c in data.cell_flows if c in layout.cells]
+        m.delivered_cells = pyo.Set(initialize=cells, dimen=3, ordered=True)
+        bounds = {c: sum(data.flow_bound[f] for f in data.cell_flows[c]) for c in cells}
+        m.delivered = pyo.Var(
+            m.delivered_cells, domain=pyo.NonNegativeReals, bounds=lambda _, *c: (0, bounds[c])
+        )
+        delivered = var_of(m, "delivered")
+        record.declare(delivered.values(), [0.0] * len(cells), [bounds[c] for c in cells], False)
+        rows = {}
+        for cell in cells:
+            flows = data.cell_flows[cell]
+            rows[cell] = _sum_row([flow[f] for f in flows], delivered[cell])
+        add_rows(m, "delivered_sum", rows)
+    if layout.products:
+        products = [p for p in data.product_demand if p in layout.products]
+        m.delivered_products = pyo.Set(initialize=products, ordered=True)
+        totals: dict[str, list[Flow]] = defaultdict(list)
+        for (product, _), flows in data.product_supplier_flows.items():
+            if product in layout.products:
+                totals[product].extend(flows)
+        bounds_p = {p: sum(data.flow_bound[f] for f in totals[p]) for p in products}
+        m.delivered_total = pyo.Var(
+            m.delivered_products, domain=pyo.NonNegativeReals, bounds=lambda _, p: (0, bounds_p[p])
+        )
+        total = var_of(m, "delivered_total")
+        uppers = [bounds_p[p] for p in products]
+        record.declare(total.values(), [0.0] * len(products), uppers, False)
+        add_rows(
+            m,
+            "delivered_total_sum",
+            {p: _sum_row([flow[f] for f in totals[p]], total[p]) for p in products},
+        )
+
+
+def _sum_row(parts: list[Any], whole: Any) -> Any:
+    """sum parts - whole = 0."""
+    return equal([*parts, whole], [1.0] * len(parts) + [-1.0], 0)
+
+
+def share_terms(
+    m: pyo.ConcreteModel, flows: Sequence[Flow], group: Iterable[Flow], share: float
+) -> tuple[list[Any], list[float]]:
+    """Variables and coefficients of `sum_{group} flow - share * sum_{flows} flow`.
+
+    In a sparse cell, the group's flows with 1 and `delivered` with -share; in a dense one,
+    every flow of the cell with 1 - share (group) or -share (the rest).
+    """
+    flow = var_of(m, "flow")
+    sparse = layout_of(m).cells
+    delivered = var_of(m, "delivered") if sparse else {}
+    members = set(group)
+    variables: list[Any] = []
+    coefs: list[float] = []
+    seen: set[Cell] = set()
+    for f in flows:
+        cell = f[1:]
+        if cell in sparse:
+            if f in members:
+                variables.append(flow[f])
+                coefs.append(1.0)
+            if cell not in seen:
+                seen.add(cell)
+                variables.append(delivered[cell])
+                coefs.append(-share)
+        else:
+            variables.append(flow[f])
+            coefs.append((1 - share) if f in members else -share)
+    return variables, coefs
 
 
 def _share_rows(m: pyo.ConcreteModel, rows: list[ShareRow], name: str, sense: str) -> None:
-    """group - share * total, written with one coefficient per flow, <= 0 or >= 0."""
-    flow = var_of(m, "flow")
+    """group - share * total <= 0 (caps) or >= 0 (floors), one row per `ShareRow`."""
     bound = less if sense == "max" else greater
     declared = {}
     for row in rows:
-        group = set(row.group_flows)
-        coefs = [(1 - row.share) if f in group else -row.share for f in row.flows]
-        declared[(row.policy, *row.key)] = bound([flow[f] for f in row.flows], coefs, 0)
+        variables, coefs = share_terms(m, row.flows, row.group_flows, row.share)
+        declared[(row.policy, *row.key)] = bound(variables, coefs, 0)
     add_rows(m, name, declared)
 
 
@@ -46,16 +185,22 @@ def add_supplier_share_max(m: pyo.ConcreteModel, data: ModelData) -> None:
 
     flow[s,p,m,t] <= max_supplier_share * sum_s' flow[s',p,m,t]
     """
-    share = data.max_supplier_share
-    if share is None or share >= 1 or not data.flows:
+    if not _supplier_rule(data) or not data.flows:
         return
-    flow = var_of(m, "flow")
+    share = data.max_supplier_share
+    assert share is not None
     rows = {}
     for f in data.flows:
-        others = data.cell_flows[f[1:]]
-        coefs = [(1 - share) if o == f else -share for o in others]
-        rows[f] = less([flow[o] for o in others], coefs, 0)
+        variables, coefs = share_terms(m, data.cell_flows[f[1:]], (f,), share)
+        rows[f] = less(variables, coefs, 0)
     add_rows(m, "supplier_share_max", rows)
+
+
+def count_products(data: ModelData) -> list[str]:
+    """The products `min_suppliers` counts suppliers of (those with demand)."""
+    if data.min_suppliers is None:
+        return []
+    return [p for p, d in data.product_demand.items() if d > 0]
 
 
 def add_min_suppliers(m: pyo.ConcreteModel, data: ModelData) -> None:
@@ -63,12 +208,13 @@ def add_min_suppliers(m: pyo.ConcreteModel, data: ModelData) -> None:
 
     count[s,p] <= use_supplier[s];  sum_s count[s,p] >= k;
     X[s,p] >= share * T[p] - share * D[p] * (1 - count[s,p]), where X[s,p] is what s delivers
-    of p over the horizon, T[p] the total delivered and D[p] its total demand (a bound on T[p]).
+    of p over the horizon, T[p] the total delivered (`delivered_total[p]` where the layout
+    has it) and D[p] its total demand (a bound on T[p]).
     """
     k = data.min_suppliers
     if k is None:
         return
-    products = [p for p, d in data.product_demand.items() if d > 0]
+    products = count_products(data)
     pairs = [(s, p) for (p, s) in data.product_supplier_flows if p in products]
     m.count_pairs = pyo.Set(initialize=pairs, dimen=2, ordered=True)
     m.counts = pyo.Var(m.count_pairs, domain=pyo.Binary)
@@ -93,14 +239,21 @@ def add_min_suppliers(m: pyo.ConcreteModel, data: ModelData) -> None:
     )
     if share > 0:
         # X[s,p] - share * T[p] - share * D[p] * count[s,p] >= -share * D[p]
+        sparse = layout_of(m).products
+        total = var_of(m, "delivered_total") if sparse else {}
         rows = {}
         for s, p in pairs:
             slack = share * data.product_demand[p]
-            variables, coefs = [], []
-            for other in by_product[p]:
-                delivered = data.product_supplier_flows[(p, other)]
-                variables += [flow[f] for f in delivered]
-                coefs += [(1 - share) if other == s else -share] * len(delivered)
+            if p in sparse:
+                own = [flow[f] for f in data.product_supplier_flows[(p, s)]]
+                variables = [*own, total[p]]
+                coefs = [1.0] * len(own) + [-share]
+            else:
+                variables, coefs = [], []
+                for other in by_product[p]:
+                    delivered = data.product_supplier_flows[(p, other)]
+                    variables += [flow[f] for f in delivered]
+                    coefs += [(1 - share) if other == s else -share] * len(delivered)
             rows[(s, p)] = greater([*variables, counts[s, p]], [*coefs, -slack], -slack)
         add_rows(m, "count_share", rows)
     # Without `short`, every product has a candidate; the elastic model skips those without.

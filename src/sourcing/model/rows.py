@@ -122,7 +122,10 @@ class RowRecord:
         kind = row.kind
         self.kinds.append(kind)
         self.rhs.append(float(row.upper if kind == LESS else row.lower))  # type: ignore[arg-type]
-        columns = [self.column(v) for v in row.variables]
+        try:  # every variable declared already: one dict lookup each
+            columns = list(map(self.column_of.__getitem__, map(id, row.variables)))
+        except KeyError:
+            columns = [self.column(v) for v in row.variables]
         self.column_of_entry.extend(columns)
         self.row_of_entry.extend([index] * len(columns))
         self.values.extend([1.0] * len(columns) if row.coefs is None else map(float, row.coefs))
