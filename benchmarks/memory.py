@@ -3,9 +3,10 @@
     .venv/bin/python benchmarks/memory.py SIZE [--time-limit SECONDS]
 
 generate -> write a YAML file -> load+validate -> build -> hand-over -> solve (cut short at the
-time limit), then prints one JSON line: the peak resident set size of the measuring process
-(`getrusage(RUSAGE_SELF).ru_maxrss`) in MiB, its `VmHWM` from /proc as a cross-check, the model
-size and the seconds of each step.
+time limit) -> extract (plan, independent check, tables), then prints one JSON line: the peak
+resident set size of the measuring process (`getrusage(RUSAGE_SELF).ru_maxrss`) in MiB, its
+`VmHWM` from /proc as a cross-check, the peak reached by the end of each step
+(`peak_after_mib`), the model size and the seconds of each step.
 
 The measuring process is a child of this one, which imports nothing heavy first: on Linux a
 process started by another begins with that one's peak as its `ru_maxrss` (the high-water mark is
@@ -42,19 +43,21 @@ def measure(size: str, time_limit: float | None = None) -> dict[str, Any]:
     from dataclasses import replace
 
     from phases import MEMORY_TIME_LIMIT, SEED, build, solve_options, write_instance
-    from sourcing.api import model_size
+    from sourcing.api import finish, model_size
     from sourcing.generate import generate
     from sourcing.io import load_instance
     from sourcing.solver import handover, run
 
     time_limit = MEMORY_TIME_LIMIT if time_limit is None else time_limit
     seconds: dict[str, float] = {}
+    peaks: dict[str, float] = {}
     clock = time.perf_counter()
 
     def lap(name: str) -> None:
         nonlocal clock
         now = time.perf_counter()
         seconds[name] = round(now - clock, 3)
+        peaks[name] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
         clock = now
 
     with tempfile.TemporaryDirectory() as directory:
@@ -62,17 +65,21 @@ def measure(size: str, time_limit: float | None = None) -> dict[str, Any]:
         lap("generate_and_write")
         instance = load_instance(path)
         lap("load")
-    _, _, model = build(instance)
+    data, stages, model = build(instance)
     lap("build")
     handed = handover(model)
     lap("handover")
-    outcome = run(handed, replace(solve_options(size), time_limit=time_limit))
+    options = replace(solve_options(size), time_limit=time_limit)
+    outcome = run(handed, options)
     lap("solve")
+    finish(instance, data, stages, model, handed, outcome, options, {})
+    lap("extract")
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
     return {
         "size": size,
         "peak_mib": round(peak_kib / 1024, 1),
         "vm_hwm_mib": _high_water_mib(),
+        "peak_after_mib": peaks,
         **model_size(handed),
         "status": outcome.status,
         "time_limit": time_limit,
@@ -82,7 +89,7 @@ def measure(size: str, time_limit: float | None = None) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("size", help="a size of sourcing.generate: S, M, L, XL")
+    parser.add_argument("size", help="a size of sourcing.generate: S, M, L, XL, XXL, LANES")
     parser.add_argument("--time-limit", type=float, help="of the solve, s (default: 10)")
     parser.add_argument("--here", action="store_true", help="measure in this process")
     args = parser.parse_args(argv)

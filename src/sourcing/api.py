@@ -14,7 +14,7 @@ from sourcing.check import assert_plan_ok
 from sourcing.data import ModelData, build_data
 from sourcing.diagnose import diagnose
 from sourcing.errors import InfeasibleError, NoSolutionError, UsageError
-from sourcing.model import FORMULATIONS, Stage, build_model, disruption_stages
+from sourcing.model import FORMULATIONS, Formulation, Stage, build_model, disruption_stages
 from sourcing.model.variables import var_of
 from sourcing.plan import Plan, StagePlan
 from sourcing.prices import policy_costs as price_policies
@@ -75,6 +75,21 @@ def solve(
         verbose=verbose,
         lp_start=tightening.lp_start,
     ).started()
+    with PauseGC():  # one pause for the whole run: each resume would walk the model again
+        results = _build_and_solve(instance, tightening, options)
+    if policy_costs and results.objective is not None:
+        clock = time.perf_counter()
+        costs = price_policies(
+            instance, results.objective, lambda changed: _resolve(changed, options)
+        )
+        timings = {**results.timings, "policy_costs": time.perf_counter() - clock}
+        frame = pd.DataFrame(costs, columns=POLICY_COST_COLUMNS)
+        results = replace(results, policy_costs=frame, timings=timings)
+    return results
+
+
+def _build_and_solve(instance: Instance, tightening: Formulation, options: SolveOptions) -> Results:
+    """Tables, model, hand-over, HiGHS and the checked results of one solve."""
     timings: dict[str, float] = {}
     clock = time.perf_counter()
     data = build_data(instance)
@@ -96,15 +111,7 @@ def solve(
         )
     outcome = run(handed, options)
     timings["solve"] = outcome.seconds
-    results = finish(instance, data, stages, model, handed, outcome, options, timings)
-    if policy_costs and results.objective is not None:
-        clock = time.perf_counter()
-        costs = price_policies(
-            instance, results.objective, lambda changed: _resolve(changed, options)
-        )
-        timings["policy_costs"] = time.perf_counter() - clock
-        results = replace(results, policy_costs=pd.DataFrame(costs, columns=POLICY_COST_COLUMNS))
-    return results
+    return finish(instance, data, stages, model, handed, outcome, options, timings)
 
 
 def _resolve(instance: Instance, options: SolveOptions) -> Results:

@@ -8,6 +8,7 @@ capacities are not zero.
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -153,33 +154,49 @@ def _target_keys(instance: Instance) -> dict[str, list]:
     return keys
 
 
-def transport_costs(instance: Instance) -> dict[tuple[str, str], float]:
-    """Cost per unit from each supplier to each market: the most specific entry wins (the
-    source first, then the target; the earlier entry among equals).
+class TransportCosts:
+    """Cost per unit from a supplier to a market: the most specific entry wins (the source
+    first, then the target; the earlier entry among equals).
 
-    The entries are indexed by (from, to) once; each (supplier, market) pair then looks up only
-    the few keys that can name it.
+    The entries are indexed by (from, to) once; a (supplier, market) pair looks up only the few
+    keys that can name it, on first use.
     """
-    entries: dict[tuple[str, str | None], tuple[int, float]] = {}  # the first: -position, cost
-    for position, entry in enumerate(instance.transport):
-        entries.setdefault((entry.from_, entry.to), (-position, entry.cost))
-    sources = _source_keys(instance, group_members(instance))
-    targets = _target_keys(instance)
-    costs: dict[tuple[str, str], float] = {}
-    for supplier, named_by in sources.items():
-        for market, reached_by in targets.items():
-            best: tuple[int, int, int] | None = None
-            cost = 0.0
-            for source_level, source in named_by:
-                for target_level, target in reached_by:
-                    found = entries.get((source, target))
-                    if found is None:
-                        continue
-                    rank = (source_level, target_level, found[0])
-                    if best is None or rank > best:
-                        best, cost = rank, found[1]
-            costs[(supplier, market)] = cost
-    return costs
+
+    def __init__(self, instance: Instance) -> None:
+        # the first entry per (from, to), with its position negated: larger ranks win
+        self._entries: dict[tuple[str, str | None], tuple[int, float]] = {}
+        for position, entry in enumerate(instance.transport):
+            self._entries.setdefault((entry.from_, entry.to), (-position, entry.cost))
+        self._sources = _source_keys(instance, group_members(instance))
+        self._targets = _target_keys(instance)
+        self._pairs: dict[tuple[str, str], float] = {}
+
+    def cost(self, supplier: str, market: str) -> float:
+        found = self._pairs.get((supplier, market))
+        if found is None:
+            found = self._pairs[(supplier, market)] = self._choose(supplier, market)
+        return found
+
+    def _choose(self, supplier: str, market: str) -> float:
+        best: tuple[int, int, int] | None = None
+        cost = 0.0
+        for source_level, source in self._sources[supplier]:
+            for target_level, target in self._targets[market]:
+                found = self._entries.get((source, target))
+                if found is None:
+                    continue
+                rank = (source_level, target_level, found[0])
+                if best is None or rank > best:
+                    best, cost = rank, found[1]
+        return cost
+
+
+def transport_costs(instance: Instance) -> dict[tuple[str, str], float]:
+    """`TransportCosts` of every (supplier, market) pair."""
+    costs = TransportCosts(instance)
+    return {
+        (s.id, m.id): costs.cost(s.id, m.id) for s in instance.suppliers for m in instance.markets
+    }
 
 
 class TariffRates:
@@ -293,11 +310,25 @@ def _share_rows(
 class _Context:
     """Tables shared while the supplier offers are turned into flows."""
 
-    market_ids: list[str]
-    future: dict[Cell, float]
-    transport: dict[tuple[str, str], float]
+    reachable: dict[tuple[str, Period], list[tuple[str, float]]]  # see `_reachable`
+    transport: TransportCosts
     tariffs: TariffRates
     bans: dict[tuple[str, str | None], list[tuple[int, str, Coverage]]]  # see `_ban_index`
+
+
+def _reachable(
+    future: dict[Cell, float], market_ids: list[str]
+) -> dict[tuple[str, Period], list[tuple[str, float]]]:
+    """Per (product, period), the markets (in the instance's order) with demand a delivery
+    then can serve, and how much: an offer visits only those."""
+    position = {m: i for i, m in enumerate(market_ids)}
+    found: dict[tuple[str, Period], list[tuple[str, float]]] = defaultdict(list)
+    for (product, market, period), reach in future.items():
+        if reach > 0:
+            found[(product, period)].append((market, reach))
+    for markets in found.values():
+        markets.sort(key=lambda item: position[item[0]])
+    return found
 
 
 def _ban_index(
@@ -368,21 +399,21 @@ def _add_offer(
     else:
         offer_cap_bound, supplier_cap_bound = offer_cap, supplier_cap
     flows: list[Flow] = []
-    for market in ctx.market_ids:
-        reach = ctx.future.get((offer.product, market, period), 0.0)
-        if reach <= 0:
-            continue
-        flow = (supplier.id, offer.product, market, period)
-        banned_by = _first_ban(ctx, flow)
-        if banned_by is not None:
+    capped = [c for c in (offer_cap_bound, supplier_cap_bound) if c is not None]
+    cap = min(capped) if capped else math.inf
+    product = offer.product
+    bans = (supplier.id, None) in ctx.bans or (supplier.id, product) in ctx.bans
+    for market, reach in ctx.reachable.get((product, period), ()):
+        flow = (supplier.id, product, market, period)
+        if bans and (banned_by := _first_ban(ctx, flow)) is not None:
             if not data.elastic:
                 continue
             data.banned[flow] = banned_by
         flows.append(flow)
-        data.flow_bound[flow] = _bound(reach, offer_cap_bound, supplier_cap_bound)
+        data.flow_bound[flow] = reach if reach < cap else cap
         data.unit_cost[flow] = cost
-        data.tariff_cost[flow] = cost * ctx.tariffs.rate(supplier.id, offer.product, market)
-        data.transport_cost[flow] = ctx.transport[(supplier.id, market)]
+        data.tariff_cost[flow] = cost * ctx.tariffs.rate(supplier.id, product, market)
+        data.transport_cost[flow] = ctx.transport.cost(supplier.id, market)
     if not flows:
         return []
     bound = _bound(sum(data.flow_bound[f] for f in flows), offer_cap_bound, supplier_cap_bound)
@@ -478,9 +509,8 @@ def _build_data(
     data.demand = {k: v for k, v in demand_table(instance).items() if v > 0}
     future = _future_demand(instance, data.demand)
     ctx = _Context(
-        market_ids=market_ids,
-        future=future,
-        transport=transport_costs(instance),
+        reachable=_reachable(future, market_ids),
+        transport=TransportCosts(instance),
         tariffs=TariffRates(instance),
         bans=_ban_index(instance.policies.bans, members),
     )

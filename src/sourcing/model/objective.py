@@ -22,11 +22,10 @@ def stage_cost(m: pyo.Block, data: ModelData) -> Terms:
         + sum_c holding[c] stock[c] + sum_c penalty[c] unmet[c]
     """
     flow, stock, unmet = var_of(m, "flow"), var_of(m, "stock"), var_of(m, "unmet")
-    terms: Terms = []
-    for f in data.flows:
-        unit = data.unit_cost[f] + data.tariff_cost[f] + data.transport_cost[f]
-        if unit:
-            terms.append((unit, flow[f]))
+    unit, tariff, transport = data.unit_cost, data.tariff_cost, data.transport_cost
+    terms: Terms = [
+        (cost, flow[f]) for f in data.flows if (cost := unit[f] + tariff[f] + transport[f])
+    ]
     terms += [(data.holding_cost[c], stock[c]) for c in data.stock_bound if data.holding_cost[c]]
     terms += [
         (data.shortage_penalty[c], unmet[c]) for c in data.unmet_bound if data.shortage_penalty[c]

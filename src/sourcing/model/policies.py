@@ -42,6 +42,10 @@ def share_layout(data: ModelData, count_products: Iterable[str] = ()) -> ShareLa
     rows_on: Counter[Cell] = Counter()
     sparse_terms: Counter[Cell] = Counter()
     for row in (*data.caps, *data.floors):
+        if row.key[0] != "*":  # one cell: (product, market, period)
+            rows_on[row.key] += 1
+            sparse_terms[row.key] += 1 + len(row.group_flows)
+            continue
         for cell in {f[1:] for f in row.flows}:
             rows_on[cell] += 1
             sparse_terms[cell] += 1
@@ -130,8 +134,10 @@ def share_terms(
     """
     flow = var_of(m, "flow")
     sparse = layout_of(m).cells
-    delivered = var_of(m, "delivered") if sparse else {}
     members = set(group)
+    if not sparse:  # every cell dense
+        return [flow[f] for f in flows], [(1 - share) if f in members else -share for f in flows]
+    delivered = var_of(m, "delivered")
     variables: list[Any] = []
     coefs: list[float] = []
     seen: set[Cell] = set()

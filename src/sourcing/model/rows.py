@@ -133,8 +133,11 @@ class RowRecord:
     def set_objective(self, objective: Any, terms: Iterable[tuple[float, Any]]) -> None:
         self.objective = objective
         self.cost = {}
+        column_of = self.column_of
         for coef, variable in terms:
-            column = self.column(variable)
+            column = column_of.get(id(variable))
+            if column is None:
+                column = self.column(variable)
             self.cost[column] = self.cost.get(column, 0.0) + coef
 
     def matches(self, model: pyo.ConcreteModel) -> bool:
