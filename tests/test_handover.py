@@ -41,9 +41,8 @@ def _as_dict(form, fixed_value) -> tuple[dict, dict, dict]:
     """Entries by (row, column) ids, row (kind, rhs) by row id, cost by column id.
 
     Fixed columns are folded into the right-hand side and the offset, as Pyomo does."""
-    matrix = form.matrix.tocoo()
     entries, rhs = {}, {i: float(r) for i, r in enumerate(form.rhs)}
-    for r, c, value in zip(matrix.row, matrix.col, matrix.data, strict=True):
+    for r, c, value in zip(*form.matrix.entries(), strict=True):
         column = form.columns[c]
         if column.fixed:
             rhs[r] -= value * fixed_value(column)

@@ -12,7 +12,6 @@ from pyomo.common.gc_manager import PauseGC
 
 from sourcing.check import assert_plan_ok
 from sourcing.data import ModelData, build_data
-from sourcing.diagnose import diagnose
 from sourcing.errors import InfeasibleError, NoSolutionError, UsageError
 from sourcing.model import FORMULATIONS, Formulation, Stage, build_model, disruption_stages
 from sourcing.model.variables import var_of
@@ -202,6 +201,8 @@ def _infeasible(
     instance: Instance, options: SolveOptions, timings: dict[str, float], size: dict[str, int]
 ) -> Results:
     """Results for an infeasible instance, with the diagnosis of `sourcing.diagnose`."""
+    from sourcing.diagnose import diagnose  # imported only when there is something to explain
+
     clock = time.perf_counter()
     diagnosis = diagnose(instance, options)
     timings["diagnose"] = time.perf_counter() - clock

@@ -29,7 +29,6 @@ from typing import Any
 import highspy
 import numpy as np
 import pyomo.environ as pyo
-from scipy.optimize import linprog
 
 from sourcing.data import Coverage, ModelData, build_data
 from sourcing.errors import InfeasibleError, InstanceError
@@ -177,6 +176,8 @@ def _share_conflicts(
         members = scopes.members[floor.group]
         rows.append([-1.0 if s in members else 0.0 for s in suppliers])
         bounds.append(-floor.min_share)
+    from scipy.optimize import linprog  # heavy to import; a diagnosis is rare
+
     upper = policies.max_supplier_share if policies.max_supplier_share is not None else 1.0
     found = linprog(
         c=np.zeros(n),
@@ -214,9 +215,12 @@ def _capacity_shortfalls(
 ) -> Iterator[dict[str, Any]]:
     """Products that can be neither stored nor left unmet, with too little capacity."""
     by_offer = {(s.id, o.product): (s, o) for s in instance.suppliers for o in s.offers}
+    demands: dict[tuple[str, Any], float] = defaultdict(float)
+    for (p, _, t), q in data.demand.items():
+        demands[(p, t)] += q
     for product in sorted(strict):
         for period in data.periods:
-            demand = sum(q for (p, _, t), q in data.demand.items() if p == product and t == period)
+            demand = demands.get((product, period), 0.0)
             if demand <= 0:
                 continue
             suppliers = {

@@ -20,8 +20,6 @@ import highspy
 import numpy as np
 import pyomo.environ as pyo
 from pyomo.common.gc_manager import PauseGC
-from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
-from scipy import sparse
 
 from sourcing import interrupts
 from sourcing.errors import SourcingError, UsageError
@@ -145,12 +143,46 @@ class StandardForm:
     rows: list[Any]
     kinds: np.ndarray
     rhs: np.ndarray
-    matrix: Any  # scipy.sparse.csc_array or csc_matrix
+    matrix: Csc
     cost: np.ndarray
     offset: float
     lower: np.ndarray  # column bounds and integrality (1.0 or 0.0); nan where not yet known
     upper: np.ndarray
     integer: np.ndarray
+
+
+@dataclass(frozen=True)
+class Csc:
+    """A matrix by columns: column j holds rows `indices[indptr[j]:indptr[j+1]]`, with `data`."""
+
+    indptr: np.ndarray
+    indices: np.ndarray
+    data: np.ndarray
+
+    @property
+    def nnz(self) -> int:
+        return len(self.data)
+
+    @classmethod
+    def from_entries(cls, rows: np.ndarray, cols: np.ndarray, values: np.ndarray, n: int) -> Csc:
+        """Repeated (row, column) entries summed, zeros dropped; rows sorted in each column."""
+        order = np.lexsort((rows, cols))
+        rows, cols, values = rows[order], cols[order], values[order]
+        if len(values):
+            new = np.ones(len(values), dtype=bool)
+            new[1:] = (rows[1:] != rows[:-1]) | (cols[1:] != cols[:-1])
+            starts = np.flatnonzero(new)
+            rows, cols, values = rows[starts], cols[starts], np.add.reduceat(values, starts)
+        kept = values != 0
+        rows, cols, values = rows[kept], cols[kept], values[kept]
+        indptr = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(np.bincount(cols, minlength=n), out=indptr[1:])
+        return cls(indptr, rows, values)
+
+    def entries(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(row, column, value) of every entry."""
+        cols = np.repeat(np.arange(len(self.indptr) - 1), np.diff(self.indptr))
+        return self.indices, cols, self.data
 
 
 def standard_form(model: pyo.ConcreteModel) -> StandardForm:
@@ -167,16 +199,13 @@ def standard_form(model: pyo.ConcreteModel) -> StandardForm:
 
 
 def _from_record(record: RowRecord) -> StandardForm:
-    n, m = len(record.columns), len(record.constraints)
-    entries = (
+    n = len(record.columns)
+    matrix = Csc.from_entries(  # numpy only: importing scipy next to Pyomo takes a second
+        np.frombuffer(record.row_of_entry, np.intc),
+        np.frombuffer(record.column_of_entry, np.intc),
         np.frombuffer(record.values, dtype=float),
-        (
-            np.frombuffer(record.row_of_entry, np.intc),
-            np.frombuffer(record.column_of_entry, np.intc),
-        ),
+        n,
     )
-    matrix = sparse.coo_matrix(entries, shape=(m, n)).tocsc()  # sums repeated entries
-    matrix.eliminate_zeros()
     cost = np.zeros(n)
     if record.cost:
         cost[np.fromiter(record.cost.keys(), dtype=np.int64)] = list(record.cost.values())
@@ -195,14 +224,18 @@ def _from_record(record: RowRecord) -> StandardForm:
 
 
 def _compiled(model: pyo.ConcreteModel) -> StandardForm:
+    # imported here: it pulls in all of scipy (about a second), and a recorded model skips it
+    from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
+
     repn = LinearStandardFormCompiler().write(model, mixed_form=True, set_sense=None)
     n = len(repn.columns)
+    compressed = repn.A.tocsc()
     return StandardForm(
         columns=list(repn.columns),
         rows=[row.constraint for row in repn.rows],
         kinds=np.array([row.bound_type for row in repn.rows], dtype=int),
         rhs=np.asarray(repn.rhs, dtype=float),
-        matrix=repn.A.tocsc(),
+        matrix=Csc(compressed.indptr, compressed.indices, compressed.data),
         cost=np.asarray(repn.c.toarray()).ravel()[:n] if repn.c.shape[0] else np.zeros(n),
         offset=float(repn.c_offset[0]) if len(repn.c_offset) else 0.0,
         lower=np.full(n, np.nan),
