@@ -85,14 +85,19 @@ class _Data:
         for ban in instance.policies.bans:
             for supplier in self.members(ban.group):
                 self._bans[supplier].append(ban)
-        # Transport and tariff entries by the key they name their source by.
-        self._links: dict[str, list[tuple[int, Any]]] = defaultdict(list)
+        # Transport and tariff entries by the keys they name their source and target by.
+        self._links: dict[tuple[str, str | None], list[tuple[int, Any]]] = defaultdict(list)
         for index, entry in enumerate([*instance.transport, *instance.tariffs]):
-            self._links[entry.from_].append((index, entry))
+            self._links[(entry.from_, entry.to)].append((index, entry))
         self._blocs_of: dict[str, list[str]] = defaultdict(list)
         for bloc in instance.blocs:
             for supplier in self.members(bloc.id):
                 self._blocs_of[supplier].append(bloc.id)
+        self._pair_links: dict[tuple[str, str, type], list[Any]] = {}
+        self._blocs_of_region: dict[str, list[str]] = defaultdict(list)
+        for bloc, regions in self.bloc_regions.items():
+            for region in regions:
+                self._blocs_of_region[region].append(bloc)
         self._transport: dict[tuple[str, str], float] = {}
         self._tariff: dict[tuple[str, str, str], float] = {}
 
@@ -104,11 +109,27 @@ class _Data:
         """The bans whose group holds `supplier`, in the file's order."""
         return self._bans.get(supplier, [])
 
-    def links_from(self, supplier: Supplier, kind: type) -> list[Any]:
-        """The transport or tariff entries (`kind`) whose `from` may name `supplier`, in the
-        file's order: only those can match it."""
-        keys = [supplier.id, supplier.region, *self._blocs_of[supplier.id]]
-        found = [item for key in dict.fromkeys(keys) for item in self._links.get(key, [])]
+    def links(self, supplier: Supplier, market: str, kind: type) -> list[Any]:
+        """The transport or tariff entries (`kind`) whose `from` and `to` may name `supplier`
+        and `market`, in the file's order: only those can match the pair (cached)."""
+        key = (supplier.id, market, kind)
+        if key not in self._pair_links:
+            self._pair_links[key] = self._find_links(supplier, market, kind)
+        return self._pair_links[key]
+
+    def _find_links(self, supplier: Supplier, market: str, kind: type) -> list[Any]:
+        sources = [supplier.id, supplier.region, *self._blocs_of[supplier.id]]
+        region = self.market_region[market]
+        targets: list[str | None] = [market]
+        if region is not None:
+            targets += [region, *self._blocs_of_region[region]]
+        targets.append(None)
+        found = [
+            item
+            for source in dict.fromkeys(sources)
+            for target in dict.fromkeys(targets)
+            for item in self._links.get((source, target), [])
+        ]
         return [
             entry for _, entry in sorted(found, key=lambda item: item[0]) if isinstance(entry, kind)
         ]
@@ -312,7 +333,7 @@ def _transport_cost(data: _Data, supplier: Supplier, market: str) -> float:
     """
     best: tuple[int, int, int] | None = None
     cost = 0.0
-    for index, entry in enumerate(data.links_from(supplier, Transport)):
+    for index, entry in enumerate(data.links(supplier, market, Transport)):
         source = _from_rank(data, entry.from_, supplier)
         target = _to_rank(data, entry.to, market)
         if source is None or target is None:
@@ -326,7 +347,7 @@ def _transport_cost(data: _Data, supplier: Supplier, market: str) -> float:
 def _tariff_rate(data: _Data, supplier: Supplier, product: str, market: str) -> float:
     """Sum of the rates of every tariff entry matching (supplier, product, market)."""
     rate = 0.0
-    for entry in data.links_from(supplier, Tariff):
+    for entry in data.links(supplier, market, Tariff):
         if entry.products is not None and product not in entry.products:
             continue
         if _from_rank(data, entry.from_, supplier) is None:

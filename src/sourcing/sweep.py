@@ -104,7 +104,7 @@ def sweep(
     jobs: int | None = None,
     scheduler: str | None = None,
     progress: Progress | None = None,
-    reuse: bool = True,
+    reuse: bool = False,
     **options: Any,
 ) -> pd.DataFrame:
     """Solve `instance` at every point and return one row per point, in grid order.
@@ -115,10 +115,11 @@ def sweep(
     is the address of a Dask distributed scheduler with workers to run them on instead (see
     `SCHEDULER_TIMEOUT`). `options` go to `solve` for every point; a time limit bounds each.
     A point whose overrides give an invalid instance has status "invalid" and a message.
-    Run in this process (`jobs=1`), points re-use the model of the previous one where only
-    costs or shares changed (`reuse`, see `sourcing.resolve`); elsewhere each point is built
-    anew. Statuses and objectives agree either way; where several plans tie, the reported
-    plan may differ.
+    Each point is built anew. With `reuse` and `jobs=1`, a point re-uses the model of the
+    previous one where only costs or shares changed (see `sourcing.resolve`); it is off by
+    default because the benchmarks find it no faster (`benchmarks/README.md`: proving the
+    optimum is nearly all of a re-solve, and the build it saves is a small part). Statuses and
+    objectives agree either way; where several plans tie, the reported plan may differ.
     """
     points = _points(settings)
     for point in points[:1]:  # fail early, naming the path, if a path does not exist
