@@ -180,6 +180,24 @@ def test_solve_takes_a_formulation_by_name():
         solve(instance, formulation="x")
 
 
+def test_options_carry_the_formulation_both_ways():
+    settings = SolveOptions.from_keywords({"formulation": "plain", "mip_gap": 1e-3})
+    assert (settings.formulation, settings.lp_start, settings.tightening) == ("plain", False, PLAIN)
+    assert SolveOptions.from_keywords(settings.keywords()) == settings
+    assert SolveOptions.from_keywords({}).tightening == TIGHT
+
+
+@pytest.mark.parametrize("formulation", ["plain", "tight"])
+def test_re_solves_build_the_formulation_asked_for(formulation):
+    """A `Resolver` (the in-process sweep with `reuse`) builds the same model as `solve`."""
+    instance = generate("S", seed=1)
+    expected = solve(instance, mip_gap=1e-4, formulation=formulation)
+    resolver = Resolver(SolveOptions.from_keywords({"formulation": formulation, "mip_gap": 1e-4}))
+    again = resolver.solve(instance)
+    assert again.model_size == expected.model_size
+    assert again.objective == pytest.approx(expected.objective, rel=1e-4)
+
+
 def test_resolver_rebuilds_when_twins_stop_being_identical():
     """jp-2 is a copy of jp (ordered jp >= jp-2). Dropping jp-2's fixed cost makes it the
     better copy: an in-place cost update would keep the order row and miss the new optimum

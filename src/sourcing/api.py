@@ -12,8 +12,8 @@ from pyomo.common.gc_manager import PauseGC
 
 from sourcing.check import assert_plan_ok
 from sourcing.data import ModelData, build_data
-from sourcing.errors import InfeasibleError, NoSolutionError, UsageError
-from sourcing.model import FORMULATIONS, Formulation, Stage, build_model, disruption_stages
+from sourcing.errors import InfeasibleError, NoSolutionError
+from sourcing.model import Stage, build_model, disruption_stages
 from sourcing.model.variables import var_of
 from sourcing.plan import Plan, StagePlan
 from sourcing.prices import policy_costs as price_policies
@@ -60,22 +60,19 @@ def solve(
     offers HiGHS a plan rounded from the LP relaxation; "plain" does none of it (same optimum,
     found more slowly; see `sourcing.model.tighten`).
     """
-    if formulation not in FORMULATIONS:
-        raise UsageError(
-            f"formulation must be one of {', '.join(FORMULATIONS)}, got {formulation!r}"
-        )
-    tightening = FORMULATIONS[formulation]
-    options = SolveOptions(
-        time_limit=time_limit,
-        deadline=deadline,
-        mip_gap=mip_gap,
-        threads=threads,
-        seed=seed,
-        verbose=verbose,
-        lp_start=tightening.lp_start,
-    ).started()
+    options = SolveOptions.from_keywords(
+        {
+            "time_limit": time_limit,
+            "deadline": deadline,
+            "mip_gap": mip_gap,
+            "threads": threads,
+            "seed": seed,
+            "formulation": formulation,
+        }
+    )
+    options = replace(options, verbose=verbose).started()
     with PauseGC():  # one pause for the whole run: each resume would walk the model again
-        results = _build_and_solve(instance, tightening, options)
+        results = _build_and_solve(instance, options)
     if policy_costs and results.objective is not None:
         clock = time.perf_counter()
         costs = price_policies(
@@ -87,14 +84,14 @@ def solve(
     return results
 
 
-def _build_and_solve(instance: Instance, tightening: Formulation, options: SolveOptions) -> Results:
+def _build_and_solve(instance: Instance, options: SolveOptions) -> Results:
     """Tables, model, hand-over, HiGHS and the checked results of one solve."""
     timings: dict[str, float] = {}
     clock = time.perf_counter()
     data = build_data(instance)
     try:
         stages = disruption_stages(instance)
-        model = build_model(data, stages, tightening)
+        model = build_model(data, stages, options.tightening)
     except InfeasibleError:
         timings["build"] = time.perf_counter() - clock
         return _infeasible(instance, options, timings, {})

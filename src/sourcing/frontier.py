@@ -149,7 +149,7 @@ def _solve_with_hhi_limit(
     settings = SolveOptions.from_keywords(options)
     data = build_data(instance)
     stages = disruption_stages(instance)
-    model = build_model(data, stages)
+    model = build_model(data, stages, settings.tightening)
     demand = sum(data.demand.values()) or 1.0
     regions = sorted({s.region for s in instance.suppliers})
     region_of = {s.id: s.region for s in instance.suppliers}

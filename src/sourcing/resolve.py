@@ -113,7 +113,7 @@ class Resolver:
 
     # Building -------------------------------------------------------------------------
     def _rebuild(self, data: ModelData, stages: list[Any]) -> None:
-        self._model = build_model(data, stages)
+        self._model = build_model(data, stages, self.options.tightening)
         self._handed = handover(self._model)
         self._data = data
         self._twin_groups = _twins(data)

@@ -24,6 +24,7 @@ from pyomo.common.gc_manager import PauseGC
 from sourcing import interrupts
 from sourcing.errors import SourcingError, UsageError
 from sourcing.model.rows import RECORD, RowRecord
+from sourcing.model.tighten import FORMULATIONS, Formulation
 
 STATUSES = ("optimal", "feasible", "infeasible", "no_solution")
 
@@ -45,6 +46,7 @@ class SolveOptions:
     verbose: bool = False
     lp_start: bool = True
     deadline: float | None = None
+    formulation: str = "tight"  # a key of sourcing.model.FORMULATIONS: the rows to build
 
     def __post_init__(self) -> None:
         if self.time_limit is not None and not 0 < self.time_limit < math.inf:
@@ -53,6 +55,10 @@ class SolveOptions:
             )
         if not 0 <= self.mip_gap < 1:
             raise UsageError(f"mip gap must be in [0, 1), got {self.mip_gap}")
+        if self.formulation not in FORMULATIONS:
+            raise UsageError(
+                f"formulation must be one of {', '.join(FORMULATIONS)}, got {self.formulation!r}"
+            )
         if self.threads is not None and self.threads < 1:
             raise UsageError(f"threads must be at least 1, got {self.threads}")
 
@@ -79,8 +85,18 @@ class SolveOptions:
 
     @classmethod
     def from_keywords(cls, keywords: Mapping[str, Any]) -> SolveOptions:
-        """The settings among keyword options (as `solve` takes them); others are ignored."""
-        return cls(**{k: keywords[k] for k in SOLVER_KEYWORDS if k in keywords})
+        """The settings among keyword options (as `solve` takes them); others are ignored.
+        The LP-rounded start follows the formulation, as in `solve`."""
+        settings = {k: keywords[k] for k in SOLVER_KEYWORDS if k in keywords}
+        formulation = FORMULATIONS.get(settings.get("formulation", "tight"))
+        if formulation is not None:
+            settings["lp_start"] = formulation.lp_start
+        return cls(**settings)
+
+    @property
+    def tightening(self) -> Formulation:
+        """The rows `formulation` names (see `sourcing.model.tighten`)."""
+        return FORMULATIONS[self.formulation]
 
     def keywords(self) -> dict[str, Any]:
         """The limits as `solve` keywords, without the solver log (for re-solves within the
@@ -88,7 +104,7 @@ class SolveOptions:
         return {k: getattr(self, k) for k in SOLVER_KEYWORDS}
 
 
-SOLVER_KEYWORDS = ("time_limit", "mip_gap", "threads", "seed", "deadline")
+SOLVER_KEYWORDS = ("time_limit", "mip_gap", "threads", "seed", "deadline", "formulation")
 MIN_TIME_LIMIT = 1e-3  # seconds: what HiGHS gets when the time is up (it then stops at once)
 
 
