@@ -90,6 +90,27 @@ def test_min_suppliers_counts_against_the_product_total() -> None:
     assert solve(instance).objective == pytest.approx(130.0, rel=1e-9)
 
 
+def test_pooled_cap_over_sparse_cells() -> None:
+    # Chip and mem, 40 suppliers each (supplier i at cost i; odd ones in region A), demand 100
+    # of each; A at most 30 % of both together, no supplier above 50 % of a product: every cell
+    # is sparse. A's 60 come from s01 (cost 1); B's 140 from s02 (50 + 50 at cost 2) and s04
+    # (40 at cost 4): 60 + 200 + 160 = 420. The pooled row holds A's 40 flows and 2 totals.
+    data = many_suppliers().model_dump(by_alias=True, exclude_none=True)
+    data["products"] = [{"id": "chip"}, {"id": "mem"}]
+    for supplier in data["suppliers"]:
+        supplier["offers"].append({**supplier["offers"][0], "product": "mem"})
+    data["demand"].append({"product": "mem", "quantity": 100})
+    data["policies"] = {
+        "caps": [{"id": "a-cap", "group": "A", "max_share": 0.3, "pooled": True}],
+        "max_supplier_share": 0.5,
+    }
+    instance = Instance.from_data(data)
+    counts = nonzeros_by_family(instance)
+    assert counts["group_share_max"] == SUPPLIERS + 2
+    assert counts["delivered_sum"] == 2 * (SUPPLIERS + 1)
+    assert solve(instance).objective == pytest.approx(420.0, rel=1e-9)
+
+
 def two_blocs(tariff_to: str) -> Instance:
     return Instance.from_data(
         {
