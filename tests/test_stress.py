@@ -141,6 +141,20 @@ def test_survive_forces_a_resilient_plan(tmp_path: Path):
     assert outage["shortage"] == pytest.approx(40.0)
 
 
+def test_the_api_prices_the_resilience_requirement_as_the_cli_does():
+    # The case above, from Python: 540 with the requirement, 510 without, JP the extra contract.
+    data = {k: v for k, v in DATA.items() if k != "scenarios"}
+    instance = Instance.from_data(data).replace(resilience={"max_outage_shortage": 0.4})
+    assert solve(instance).resilience is None  # only when asked: it solves twice
+    priced = solve(instance, resilience_cost=True).resilience
+    assert priced == {
+        "max_outage_shortage": 0.4,
+        "plain_objective": pytest.approx(510.0),
+        "cost": pytest.approx(30.0),
+        "extra_contracts": ["jp"],
+    }
+
+
 def test_survive_that_no_plan_meets_is_diagnosed(tmp_path: Path):
     data = {k: v for k, v in DATA.items() if k != "scenarios"}
     target = tmp_path / "plain.yaml"

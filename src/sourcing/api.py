@@ -19,7 +19,13 @@ from sourcing.plan import Plan, StagePlan
 from sourcing.prices import policy_costs as price_policies
 from sourcing.prices import row_duals
 from sourcing.recourse import solve_recourse
-from sourcing.results import POLICY_COST_COLUMNS, Results, empty_results, plan_results
+from sourcing.results import (
+    POLICY_COST_COLUMNS,
+    Results,
+    empty_results,
+    plan_results,
+    with_resilience_cost,
+)
 from sourcing.schema import Instance
 from sourcing.solver import HandedOver, SolveOptions, SolverOutcome, handover, run
 
@@ -38,6 +44,7 @@ def solve(
     policy_costs: bool = False,
     formulation: str = "tight",
     deadline: float | None = None,
+    resilience_cost: bool = False,
 ) -> Results:
     """Solve `instance` with HiGHS and return `Results`.
 
@@ -55,6 +62,10 @@ def solve(
     Binding policies carry their marginal price (LP duals with the contracts fixed); with
     `policy_costs`, each policy is also removed in turn and the instance re-solved, giving the
     total cost of having it (`results.policy_costs`).
+
+    With `resilience_cost` and a `resilience` requirement in the instance, the instance is
+    also solved without it, within the same time limit, and `results.resilience` says what the
+    requirement costs and which contracts it adds (what `sourcing solve` prints).
 
     `formulation` "tight" (the default) adds valid inequalities and symmetry breaking and
     offers HiGHS a plan rounded from the LP relaxation; "plain" does none of it (same optimum,
@@ -81,6 +92,11 @@ def solve(
         timings = {**results.timings, "policy_costs": time.perf_counter() - clock}
         frame = pd.DataFrame(costs, columns=POLICY_COST_COLUMNS)
         results = replace(results, policy_costs=frame, timings=timings)
+    if resilience_cost and instance.resilience is not None and results.objective is not None:
+        plain = None
+        if not options.expired():
+            plain = solve(instance.replace(resilience=None), **options.keywords(), verbose=verbose)
+        results = with_resilience_cost(results, instance, plain)
     return results
 
 

@@ -289,7 +289,7 @@ def _solve(
     (a stress table).
     """
     from sourcing.api import solve as solve_instance
-    from sourcing.results import empty_results, with_resilience_cost
+    from sourcing.results import empty_results
     from sourcing.solver import SOLVER_KEYWORDS, SolveOptions
 
     settings = _run_clock(SolveOptions.from_keywords(options))
@@ -301,19 +301,8 @@ def _solve(
         message = f"no plan found: {settings.time_up(' while loading')}"
         results = empty_results(loaded, "no_solution", message=message)
     else:
-        results = solve_instance(loaded, **settings.keywords(), **extra)
+        results = solve_instance(loaded, **settings.keywords(), **extra, resilience_cost=True)
     results = replace(results, timings={"load": load_seconds, **results.timings})
-    if loaded.resilience is not None and results.objective is not None:
-        plain = (
-            None
-            if settings.expired()
-            else solve_instance(
-                loaded.replace(resilience=None),
-                **settings.keywords(),
-                verbose=options.get("verbose", False),
-            )
-        )
-        results = with_resilience_cost(results, loaded, plain)
     return loaded, results, settings
 
 
