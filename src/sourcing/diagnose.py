@@ -34,6 +34,15 @@ from sourcing.data import Coverage, ModelData, build_data
 from sourcing.errors import InfeasibleError, InstanceError
 from sourcing.fields import lookup
 from sourcing.model import Stage, build_model, disruption_stages
+from sourcing.model.families import (
+    GROUP_SHARE_MAX,
+    GROUP_SHARE_MIN,
+    MIN_ORDER,
+    MIN_SUPPLIERS,
+    OFFER_LIMIT,
+    SUPPLIER_CAPACITY,
+    SUPPLIER_SHARE_MAX,
+)
 from sourcing.schema import Cap, Floor, Instance, group_members, period_key
 from sourcing.solver import HandedOver, SolveOptions, handover, row_key, run
 
@@ -321,8 +330,8 @@ class _Elastic:
         product_demand = {p: max(d, 1.0) for p, d in data.product_demand.items()}
 
         share_policies = (
-            ("group_share_max", "cap", data.caps),
-            ("group_share_min", "floor", data.floors),
+            (GROUP_SHARE_MAX, "cap", data.caps),
+            (GROUP_SHARE_MIN, "floor", data.floors),
         )
         for family, kind, share_rows in share_policies:
             by_policy: dict[str, dict[int, float]] = defaultdict(dict)
@@ -335,23 +344,23 @@ class _Elastic:
                     by_policy[row.policy][index] = covered
             for policy, entries in by_policy.items():
                 self._new_column(self._element((kind, policy), kind), entries, 1.0, ())
-        if "supplier_share_max" in rows:
+        if SUPPLIER_SHARE_MAX in rows:
             entries = {
                 i: self._covered_demand(data.cell_flows[(p, mk, t)])
-                for (s, p, mk, t), i in rows["supplier_share_max"].items()
+                for (s, p, mk, t), i in rows[SUPPLIER_SHARE_MAX].items()
             }
             element = self._element(("max_supplier_share",), "max_supplier_share")
             self._new_column(element, entries, 1.0, ())
-        for (s, t), i in rows.get("supplier_capacity", {}).items():
+        for (s, t), i in rows.get(SUPPLIER_CAPACITY, {}).items():
             element = self._element(("capacity", s), "capacity")
             self._new_column(element, {i: 1.0}, 1.0 / total_demand, (t,))
-        for (s, p, t), i in rows.get("offer_limit", {}).items():
+        for (s, p, t), i in rows.get(OFFER_LIMIT, {}).items():
             element = self._element(("offer_capacity", s, p), "offer_capacity")
             self._new_column(element, {i: 1.0}, 1.0 / product_demand[p], (t,))
-        for (s, p, t), i in rows.get("min_order", {}).items():
+        for (s, p, t), i in rows.get(MIN_ORDER, {}).items():
             element = self._element(("min_order", s), "min_order")
             self._new_column(element, {i: 1.0}, 1.0 / product_demand[p], (p, t))
-        for (p,), i in rows.get("min_suppliers", {}).items():
+        for (p,), i in rows.get(MIN_SUPPLIERS, {}).items():
             element = self._element(("min_suppliers",), "min_suppliers")
             self._new_column(element, {i: 1.0}, 0.5, (p,))
         self._mark_existing_columns(product_demand)

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from sourcing.data import ModelData, ShareRow
+from sourcing.model.families import GROUP_SHARE_MAX, GROUP_SHARE_MIN, SUPPLIER_SHARE_MAX
 from sourcing.plan import Plan
 from sourcing.schema import Instance
 from sourcing.solver import row_key
@@ -52,8 +53,8 @@ def binding_rows(data: ModelData, plan: Plan, duals: RowDuals) -> list[dict[str,
     flows = dict(plan.flows)
     rows: list[dict[str, Any]] = []
     for kind, family, share_rows in (
-        ("cap", "group_share_max", data.caps),
-        ("floor", "group_share_min", data.floors),
+        ("cap", GROUP_SHARE_MAX, data.caps),
+        ("floor", GROUP_SHARE_MIN, data.floors),
     ):
         for row in share_rows:
             group, total = _share_of(row, flows)
@@ -112,7 +113,7 @@ def _supplier_share_rows(
                     "supplier": s,
                     "value": q / total,
                     "limit": share,
-                    "price_per_point": _price(duals, "supplier_share_max", (s, p, mk, t), total),
+                    "price_per_point": _price(duals, SUPPLIER_SHARE_MAX, (s, p, mk, t), total),
                 }
             )
     return rows

@@ -24,6 +24,7 @@ from sourcing.api import finish
 from sourcing.data import ModelData, ShareRow, build_data
 from sourcing.errors import InfeasibleError
 from sourcing.model import build_model, disruption_stages
+from sourcing.model.families import GROUP_SHARE_MAX, GROUP_SHARE_MIN, SUPPLIER_SHARE_MAX
 from sourcing.model.policies import count_products, share_layout, share_terms
 from sourcing.model.tighten import interchangeable_suppliers
 from sourcing.results import Results
@@ -138,10 +139,10 @@ class Resolver:
         if share_layout(old, count_products(old)) != share_layout(data, count_products(data)):
             return False
         # A row whose coefficients all vanished at hand-over cannot be given new ones.
-        keys = [("group_share_max", (r.policy, *r.key)) for r in data.caps]
-        keys += [("group_share_min", (r.policy, *r.key)) for r in data.floors]
+        keys = [(GROUP_SHARE_MAX, (r.policy, *r.key)) for r in data.caps]
+        keys += [(GROUP_SHARE_MIN, (r.policy, *r.key)) for r in data.floors]
         if data.max_supplier_share is not None and data.max_supplier_share < 1:
-            keys += [("supplier_share_max", f) for f in data.flows]
+            keys += [(SUPPLIER_SHARE_MAX, f) for f in data.flows]
         return all(key in self._row for key in keys)
 
     # Updating in place -----------------------------------------------------------------
@@ -171,7 +172,7 @@ class Resolver:
             highs.changeColsCost(len(indices), indices, values)
             self._handed.cost = self._handed.cost.copy()
             self._handed.cost[indices] = values
-        for family, rows in (("group_share_max", data.caps), ("group_share_min", data.floors)):
+        for family, rows in ((GROUP_SHARE_MAX, data.caps), (GROUP_SHARE_MIN, data.floors)):
             for row in rows:
                 self._set_share_row(
                     family, (row.policy, *row.key), row.share, row.flows, set(row.group_flows)
@@ -180,7 +181,7 @@ class Resolver:
         if share is not None and share < 1:
             for f in data.flows:
                 same_cell = data.cell_flows[(f[1], f[2], f[3])]
-                self._set_share_row("supplier_share_max", f, share, tuple(same_cell), {f})
+                self._set_share_row(SUPPLIER_SHARE_MAX, f, share, tuple(same_cell), {f})
         self._data = data
 
     def _set_share_row(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pyomo.environ as pyo
 
 from sourcing.data import ModelData
+from sourcing.model.families import MIN_ORDER, OFFER_LIMIT, SUPPLIER_CAPACITY
 from sourcing.model.rows import add_rows, greater, less
 from sourcing.model.variables import var_of
 
@@ -41,7 +42,7 @@ def add_offer_limit(m: pyo.Block, data: ModelData) -> None:
         key: less([flow[f] for f in data.offer_flows[key]], None, limit)
         for key, limit in data.offer_limit.items()
     }
-    add_rows(m, "offer_limit", rows)
+    add_rows(m, OFFER_LIMIT, rows)
 
 
 def add_min_order(m: pyo.Block, data: ModelData) -> None:
@@ -59,7 +60,7 @@ def add_min_order(m: pyo.Block, data: ModelData) -> None:
             [*(flow[f] for f in flows), use_offer[key]], [1.0] * len(flows) + [-minimum], 0
         )
         contract[key] = less([use_offer[key], use_supplier[key[0]]], [1.0, -1.0], 0)
-    add_rows(m, "min_order", lower)
+    add_rows(m, MIN_ORDER, lower)
     add_rows(m, "offer_contract", contract)
 
 
@@ -77,4 +78,4 @@ def add_supplier_capacity(m: pyo.Block, data: ModelData) -> None:
         rows[key] = less(
             [*(flow[f] for f in flows), use_supplier[key[0]]], [1.0] * len(flows) + [-capacity], 0
         )
-    add_rows(m, "supplier_capacity", rows)
+    add_rows(m, SUPPLIER_CAPACITY, rows)

@@ -17,6 +17,12 @@ import pyomo.environ as pyo
 
 from sourcing.data import Cell, Flow, ModelData, ShareRow
 from sourcing.errors import InfeasibleError
+from sourcing.model.families import (
+    GROUP_SHARE_MAX,
+    GROUP_SHARE_MIN,
+    MIN_SUPPLIERS,
+    SUPPLIER_SHARE_MAX,
+)
 from sourcing.model.rows import add_rows, equal, greater, less, record_of
 from sourcing.model.variables import declare_binaries, var_of
 
@@ -174,7 +180,7 @@ def add_group_share_max(m: pyo.ConcreteModel, data: ModelData) -> None:
     pooled caps sum the covered products together.
     """
     if data.caps:
-        _share_rows(m, data.caps, "group_share_max", "max")
+        _share_rows(m, data.caps, GROUP_SHARE_MAX, "max")
 
 
 def add_group_share_min(m: pyo.ConcreteModel, data: ModelData) -> None:
@@ -183,7 +189,7 @@ def add_group_share_min(m: pyo.ConcreteModel, data: ModelData) -> None:
     sum_{s in G} flow[s,p,m,t] >= min_share * sum_s flow[s,p,m,t]  for each covered (p, m, t).
     """
     if data.floors:
-        _share_rows(m, data.floors, "group_share_min", "min")
+        _share_rows(m, data.floors, GROUP_SHARE_MIN, "min")
 
 
 def add_supplier_share_max(m: pyo.ConcreteModel, data: ModelData) -> None:
@@ -199,7 +205,7 @@ def add_supplier_share_max(m: pyo.ConcreteModel, data: ModelData) -> None:
     for f in data.flows:
         variables, coefs = share_terms(m, data.cell_flows[f[1:]], (f,), share)
         rows[f] = less(variables, coefs, 0)
-    add_rows(m, "supplier_share_max", rows)
+    add_rows(m, SUPPLIER_SHARE_MAX, rows)
 
 
 def count_products(data: ModelData) -> list[str]:
@@ -265,7 +271,7 @@ def add_min_suppliers(m: pyo.ConcreteModel, data: ModelData) -> None:
     # Without `short`, every product has a candidate; the elastic model skips those without.
     add_rows(
         m,
-        "min_suppliers",
+        MIN_SUPPLIERS,
         {
             p: greater([counts[s, p] for s in by_product[p]], None, k)
             for p in products
