@@ -23,8 +23,8 @@ from sourcing.model.families import (
     MIN_SUPPLIERS,
     SUPPLIER_SHARE_MAX,
 )
-from sourcing.model.rows import add_rows, equal, greater, less, record_of
-from sourcing.model.variables import declare_binaries, var_of
+from sourcing.model.rows import add_rows, equal, greater, less
+from sourcing.model.variables import add_bounded, declare_binaries, var_of
 
 LAYOUT = "_sourcing_share_layout"
 
@@ -88,46 +88,32 @@ def add_delivered(m: pyo.ConcreteModel, data: ModelData, layout: ShareLayout) ->
     """`delivered[p,m,t]` = sum_s flow[s,p,m,t] for the layout's cells (`delivered_sum`), and
     `delivered_total[p]` = sum_{s,m,t} flow[s,p,m,t] for its products (`delivered_total_sum`)."""
     object.__setattr__(m, LAYOUT, layout)
-    flow = var_of(m, "flow")
-    record = record_of(m)
     if layout.cells:
-        cells = [c for c in data.cell_flows if c in layout.cells]
-        m.delivered_cells = pyo.Set(initialize=cells, dimen=3, ordered=True)
-        bounds = {c: sum(data.flow_bound[f] for f in data.cell_flows[c]) for c in cells}
-        m.delivered = pyo.Var(
-            m.delivered_cells, domain=pyo.NonNegativeReals, bounds=lambda _, *c: (0, bounds[c])
-        )
-        delivered = var_of(m, "delivered")
-        record.declare(delivered.values(), [0.0] * len(cells), [bounds[c] for c in cells], False)
-        rows = {}
-        for cell in cells:
-            flows = data.cell_flows[cell]
-            rows[cell] = _sum_row([flow[f] for f in flows], delivered[cell])
-        add_rows(m, "delivered_sum", rows)
+        cells = {c: flows for c, flows in data.cell_flows.items() if c in layout.cells}
+        m.delivered_cells = pyo.Set(initialize=list(cells), dimen=3, ordered=True)
+        _add_totals(m, data, "delivered", m.delivered_cells, cells)
     if layout.products:
-        products = [p for p in data.product_demand if p in layout.products]
-        m.delivered_products = pyo.Set(initialize=products, ordered=True)
-        totals: dict[str, list[Flow]] = defaultdict(list)
+        totals: dict[str, list[Flow]] = {p: [] for p in data.product_demand if p in layout.products}
         for (product, _), flows in data.product_supplier_flows.items():
-            if product in layout.products:
+            if product in totals:
                 totals[product].extend(flows)
-        bounds_p = {p: sum(data.flow_bound[f] for f in totals[p]) for p in products}
-        m.delivered_total = pyo.Var(
-            m.delivered_products, domain=pyo.NonNegativeReals, bounds=lambda _, p: (0, bounds_p[p])
-        )
-        total = var_of(m, "delivered_total")
-        uppers = [bounds_p[p] for p in products]
-        record.declare(total.values(), [0.0] * len(products), uppers, False)
-        add_rows(
-            m,
-            "delivered_total_sum",
-            {p: _sum_row([flow[f] for f in totals[p]], total[p]) for p in products},
-        )
+        m.delivered_products = pyo.Set(initialize=list(totals), ordered=True)
+        _add_totals(m, data, "delivered_total", m.delivered_products, totals)
 
 
-def _sum_row(parts: list[Any], whole: Any) -> Any:
-    """sum parts - whole = 0."""
-    return equal([*parts, whole], [1.0] * len(parts) + [-1.0], 0)
+def _add_totals(
+    m: pyo.ConcreteModel, data: ModelData, name: str, index: pyo.Set, parts: dict[Any, list[Flow]]
+) -> None:
+    """`m.<name>[k]` = the sum of the flows `parts[k]`, set by rows `<name>_sum`."""
+    flow = var_of(m, "flow")
+    bounds = {key: sum(data.flow_bound[f] for f in flows) for key, flows in parts.items()}
+    add_bounded(m, name, index, bounds)
+    total = var_of(m, name)
+    rows = {
+        key: equal([*(flow[f] for f in flows), total[key]], [1.0] * len(flows) + [-1.0], 0)
+        for key, flows in parts.items()
+    }
+    add_rows(m, f"{name}_sum", rows)
 
 
 def share_terms(

@@ -36,22 +36,22 @@ def add_variables(m: pyo.Block, data: ModelData) -> None:
     m.stock_cells = pyo.Set(initialize=list(data.stock_bound), dimen=3, ordered=True)
     m.unmet_cells = pyo.Set(initialize=list(data.unmet_bound), dimen=3, ordered=True)
 
-    m.flow = pyo.Var(m.flows, domain=pyo.NonNegativeReals)
+    add_bounded(m, "flow", m.flows, data.flow_bound)
     m.use_offer = pyo.Var(m.min_order_offers, domain=pyo.Binary)
-    m.stock = pyo.Var(m.stock_cells, domain=pyo.NonNegativeReals)
-    m.unmet = pyo.Var(m.unmet_cells, domain=pyo.NonNegativeReals)
-    record = record_of(m)
-    for name, upper in (
-        ("flow", data.flow_bound),
-        ("stock", data.stock_bound),
-        ("unmet", data.unmet_bound),
-    ):
-        variables = var_of(m, name)
-        bounds = [upper[key] for key in variables]
-        for variable, bound in zip(variables.values(), bounds, strict=True):
-            variable.setub(bound)  # a third faster than a bounds rule per index
-        record.declare(variables.values(), [0.0] * len(variables), bounds, False)
+    add_bounded(m, "stock", m.stock_cells, data.stock_bound)
+    add_bounded(m, "unmet", m.unmet_cells, data.unmet_bound)
     declare_binaries(m, m.use_offer)
+
+
+def add_bounded(block: pyo.Block, name: str, index: pyo.Set, upper: dict[Any, float]) -> None:
+    """`block.<name>[i]` in [0, upper[i]] for each i of `index`, numbered as columns of the
+    model's row record with those bounds."""
+    block.add_component(name, pyo.Var(index, domain=pyo.NonNegativeReals))
+    variables = var_of(block, name)
+    bounds = [upper[key] for key in variables]
+    for variable, bound in zip(variables.values(), bounds, strict=True):
+        variable.setub(bound)  # a third faster than a bounds rule per index
+    record_of(block).declare(variables.values(), [0.0] * len(variables), bounds, False)
 
 
 def declare_binaries(block: pyo.Block, variable: pyo.Var) -> None:
