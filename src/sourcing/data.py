@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from pyomo.common.gc_manager import PauseGC
@@ -124,34 +124,37 @@ def bloc_regions(instance: Instance) -> dict[str, frozenset[str]]:
     return {bloc_id: resolve(bloc_id, frozenset({bloc_id})) for bloc_id in blocs}
 
 
-def _source_keys(instance: Instance, members: dict[str, frozenset[str]]) -> dict[str, list]:
-    """Per supplier, the keys a `from` may name it by, with how specifically: 3 its id, 2 its
-    region, 1 a bloc that holds it."""
-    blocs_of: dict[str, list[str]] = defaultdict(list)
-    for bloc in instance.blocs:
-        for supplier in members.get(bloc.id, ()):
-            blocs_of[supplier].append(bloc.id)
-    return {
-        s.id: [(3, s.id), (2, s.region), *((1, b) for b in blocs_of[s.id])]
-        for s in instance.suppliers
-    }
+class LinkKeys:
+    """The keys a transport or tariff entry's `from` and `to` may name a (supplier, market)
+    pair by, with how specifically: from 3 the supplier's id, 2 its region, 1 a bloc that holds
+    it; to 3 the market's id, 2 its region, 1 a bloc that holds the region, 0 none (every
+    market). Entries indexed by (from, to) are found by looking up only these few keys."""
 
+    def __init__(self, instance: Instance, members: dict[str, frozenset[str]]) -> None:
+        blocs_of: dict[str, list[str]] = defaultdict(list)
+        for bloc in instance.blocs:
+            for supplier in members.get(bloc.id, ()):
+                blocs_of[supplier].append(bloc.id)
+        self._sources = {
+            s.id: [(3, s.id), (2, s.region), *((1, b) for b in blocs_of[s.id])]
+            for s in instance.suppliers
+        }
+        blocs_of_region: dict[str, list[str]] = defaultdict(list)
+        for bloc, regions in bloc_regions(instance).items():
+            for region in regions:
+                blocs_of_region[region].append(bloc)
+        self._targets: dict[str, list[tuple[int, str | None]]] = {}
+        for market in instance.markets:
+            found: list[tuple[int, str | None]] = [(3, market.id)]
+            if market.region is not None:
+                found += [(2, market.region), *((1, b) for b in blocs_of_region[market.region])]
+            self._targets[market.id] = [*found, (0, None)]
 
-def _target_keys(instance: Instance) -> dict[str, list]:
-    """Per market, the keys a `to` may name it by, with how specifically: 3 its id, 2 its
-    region, 1 a bloc that holds the region, 0 none (every market)."""
-    blocs = bloc_regions(instance)
-    blocs_of: dict[str, list[str]] = defaultdict(list)
-    for bloc, regions in blocs.items():
-        for region in regions:
-            blocs_of[region].append(bloc)
-    keys = {}
-    for market in instance.markets:
-        found: list[tuple[int, str | None]] = [(3, market.id)]
-        if market.region is not None:
-            found += [(2, market.region), *((1, b) for b in blocs_of[market.region])]
-        keys[market.id] = [*found, (0, None)]
-    return keys
+    def pairs(self, supplier: str, market: str) -> Iterator[tuple[int, int, str, str | None]]:
+        """(from level, to level, from key, to key) for every key pair that may name the pair."""
+        for source_level, source in self._sources[supplier]:
+            for target_level, target in self._targets[market]:
+                yield source_level, target_level, source, target
 
 
 class TransportCosts:
@@ -159,16 +162,15 @@ class TransportCosts:
     first, then the target; the earlier entry among equals).
 
     The entries are indexed by (from, to) once; a (supplier, market) pair looks up only the few
-    keys that can name it, on first use.
+    keys that can name it (`LinkKeys`), on first use.
     """
 
-    def __init__(self, instance: Instance) -> None:
+    def __init__(self, instance: Instance, keys: LinkKeys | None = None) -> None:
         # the first entry per (from, to), with its position negated: larger ranks win
         self._entries: dict[tuple[str, str | None], tuple[int, float]] = {}
         for position, entry in enumerate(instance.transport):
             self._entries.setdefault((entry.from_, entry.to), (-position, entry.cost))
-        self._sources = _source_keys(instance, group_members(instance))
-        self._targets = _target_keys(instance)
+        self._keys = keys or LinkKeys(instance, group_members(instance))
         self._pairs: dict[tuple[str, str], float] = {}
 
     def cost(self, supplier: str, market: str) -> float:
@@ -180,14 +182,13 @@ class TransportCosts:
     def _choose(self, supplier: str, market: str) -> float:
         best: tuple[int, int, int] | None = None
         cost = 0.0
-        for source_level, source in self._sources[supplier]:
-            for target_level, target in self._targets[market]:
-                found = self._entries.get((source, target))
-                if found is None:
-                    continue
-                rank = (source_level, target_level, found[0])
-                if best is None or rank > best:
-                    best, cost = rank, found[1]
+        for source_level, target_level, source, target in self._keys.pairs(supplier, market):
+            found = self._entries.get((source, target))
+            if found is None:
+                continue
+            rank = (source_level, target_level, found[0])
+            if best is None or rank > best:
+                best, cost = rank, found[1]
         return cost
 
 
@@ -205,12 +206,11 @@ class TariffRates:
     Indexed by (from, to) once; a (supplier, market) pair gathers its entries on first use.
     """
 
-    def __init__(self, instance: Instance) -> None:
+    def __init__(self, instance: Instance, keys: LinkKeys | None = None) -> None:
         self._entries: dict[tuple[str, str | None], list[Tariff]] = defaultdict(list)
         for entry in instance.tariffs:
             self._entries[(entry.from_, entry.to)].append(entry)
-        self._sources = _source_keys(instance, group_members(instance)) if instance.tariffs else {}
-        self._targets = _target_keys(instance) if instance.tariffs else {}
+        self._keys = keys or LinkKeys(instance, group_members(instance))
         self._pairs: dict[tuple[str, str], list[Tariff]] = {}
 
     def rate(self, supplier: str, product: str, market: str) -> float:
@@ -218,11 +218,8 @@ class TariffRates:
             return 0.0
         pair = self._pairs.get((supplier, market))
         if pair is None:
-            keys = dict.fromkeys(  # a market id may also be a region id: count an entry once
-                (source, target)
-                for _, source in self._sources[supplier]
-                for _, target in self._targets[market]
-            )
+            # a market id may also be a region id: count an entry once
+            keys = dict.fromkeys((s, t) for _, _, s, t in self._keys.pairs(supplier, market))
             pair = self._pairs[(supplier, market)] = [
                 entry for key in keys for entry in self._entries.get(key, ())
             ]
@@ -508,10 +505,11 @@ def _build_data(
     market_ids = [m.id for m in instance.markets]
     data.demand = {k: v for k, v in demand_table(instance).items() if v > 0}
     future = _future_demand(instance, data.demand)
+    links = LinkKeys(instance, members)
     ctx = _Context(
         reachable=_reachable(future, market_ids),
-        transport=TransportCosts(instance),
-        tariffs=TariffRates(instance),
+        transport=TransportCosts(instance, links),
+        tariffs=TariffRates(instance, links),
         bans=_ban_index(instance.policies.bans, members),
     )
     for supplier in instance.suppliers:
