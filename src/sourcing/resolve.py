@@ -25,7 +25,7 @@ from sourcing.data import ModelData, ShareRow, build_data
 from sourcing.errors import InfeasibleError
 from sourcing.model import build_model, disruption_stages
 from sourcing.model.families import GROUP_SHARE_MAX, GROUP_SHARE_MIN, SUPPLIER_SHARE_MAX
-from sourcing.model.policies import count_products, share_layout, share_terms
+from sourcing.model.policies import count_products, share_layout, share_terms, supplier_rule
 from sourcing.model.tighten import interchangeable_suppliers
 from sourcing.results import Results
 from sourcing.schema import Instance
@@ -141,7 +141,7 @@ class Resolver:
         # A row whose coefficients all vanished at hand-over cannot be given new ones.
         keys = [(GROUP_SHARE_MAX, (r.policy, *r.key)) for r in data.caps]
         keys += [(GROUP_SHARE_MIN, (r.policy, *r.key)) for r in data.floors]
-        if data.max_supplier_share is not None and data.max_supplier_share < 1:
+        if supplier_rule(data):
             keys += [(SUPPLIER_SHARE_MAX, f) for f in data.flows]
         return all(key in self._row for key in keys)
 
@@ -177,11 +177,11 @@ class Resolver:
                 self._set_share_row(
                     family, (row.policy, *row.key), row.share, row.flows, set(row.group_flows)
                 )
-        share = data.max_supplier_share
-        if share is not None and share < 1:
+        if supplier_rule(data):
+            assert data.max_supplier_share is not None
             for f in data.flows:
                 same_cell = data.cell_flows[(f[1], f[2], f[3])]
-                self._set_share_row(SUPPLIER_SHARE_MAX, f, share, tuple(same_cell), {f})
+                self._set_share_row(SUPPLIER_SHARE_MAX, f, data.max_supplier_share, same_cell, {f})
         self._data = data
 
     def _set_share_row(

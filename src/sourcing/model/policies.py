@@ -37,7 +37,8 @@ class ShareLayout:
     products: frozenset[str]
 
 
-def _supplier_rule(data: ModelData) -> bool:
+def supplier_rule(data: ModelData) -> bool:
+    """Whether `max_supplier_share` writes rows (a share of 1 or more holds trivially)."""
     return data.max_supplier_share is not None and data.max_supplier_share < 1
 
 
@@ -57,7 +58,7 @@ def share_layout(data: ModelData, count_products: Iterable[str] = ()) -> ShareLa
             sparse_terms[cell] += 1
         for flow in row.group_flows:
             sparse_terms[flow[1:]] += 1
-    supplier = _supplier_rule(data)
+    supplier = supplier_rule(data)
     cells = set()
     for cell, flows in data.cell_flows.items():
         n = len(flows)
@@ -183,7 +184,7 @@ def add_supplier_share_max(m: pyo.ConcreteModel, data: ModelData) -> None:
 
     flow[s,p,m,t] <= max_supplier_share * sum_s' flow[s',p,m,t]
     """
-    if not _supplier_rule(data) or not data.flows:
+    if not supplier_rule(data) or not data.flows:
         return
     share = data.max_supplier_share
     assert share is not None
