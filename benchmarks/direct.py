@@ -28,58 +28,101 @@ from sourcing.schema import Instance
 
 
 @dataclass
-class DirectModel:
-    """The plain model as the arrays `Highs.passModel` takes (column-wise)."""
+class Floor:
+    """A model as the arrays `Highs.passModel` takes, passed in one call: read back from the
+    hand-over's HiGHS (`of`, the floor of `phases.py`), or built by `build_direct`."""
 
-    cost: np.ndarray
-    lower: np.ndarray
-    upper: np.ndarray
-    integrality: np.ndarray
+    num_col: int
+    num_row: int
+    nnz: int
+    a_format: int
+    sense: int
+    offset: float
+    col_cost: np.ndarray
+    col_lower: np.ndarray
+    col_upper: np.ndarray
     row_lower: np.ndarray
     row_upper: np.ndarray
-    start: np.ndarray
-    index: np.ndarray
-    value: np.ndarray
-    flows: list[tuple[str, str, str, Any]]
+    a_start: np.ndarray
+    a_index: np.ndarray
+    a_value: np.ndarray
+    integrality: np.ndarray
 
-    @property
-    def nonzeros(self) -> int:
-        return len(self.value)
+    @classmethod
+    def of(cls, handed: Any) -> Floor:
+        """Read the model back from HiGHS (outside any timing)."""
+        lp = handed.highs.getLp()
+        matrix = lp.a_matrix_
+        values = np.asarray(matrix.value_, dtype=np.float64)
+        return cls(
+            num_col=int(lp.num_col_),
+            num_row=int(lp.num_row_),
+            nnz=len(values),
+            a_format=int(matrix.format_),
+            sense=int(lp.sense_),
+            offset=float(lp.offset_),
+            col_cost=np.asarray(lp.col_cost_, dtype=np.float64),
+            col_lower=np.asarray(lp.col_lower_, dtype=np.float64),
+            col_upper=np.asarray(lp.col_upper_, dtype=np.float64),
+            row_lower=np.asarray(lp.row_lower_, dtype=np.float64),
+            row_upper=np.asarray(lp.row_upper_, dtype=np.float64),
+            a_start=np.asarray(matrix.start_, dtype=np.int32),
+            a_index=np.asarray(matrix.index_, dtype=np.int32),
+            a_value=values,
+            integrality=np.array([int(kind) for kind in lp.integrality_], dtype=np.int32),
+        )
 
-    @property
-    def rows(self) -> int:
-        return len(self.row_lower)
-
-    @property
-    def columns(self) -> int:
-        return len(self.cost)
-
-    def highs(self, mip_gap: float, threads: int | None = None) -> highspy.Highs:
-        """A new HiGHS holding this model (output off), ready to run."""
+    def pass_model(self) -> highspy.Highs:
+        """What is timed as the floor: a new `Highs` (output off) and one `passModel` call."""
         highs = highspy.Highs()
         highs.setOptionValue("output_flag", False)
-        highs.setOptionValue("mip_rel_gap", mip_gap)
-        if threads:
-            highs.setOptionValue("threads", threads)
         status = highs.passModel(
-            self.columns,
-            self.rows,
-            self.nonzeros,
-            1,  # column-wise
-            1,  # minimise
-            0.0,
-            self.cost,
-            self.lower,
-            self.upper,
+            self.num_col,
+            self.num_row,
+            self.nnz,
+            self.a_format,
+            self.sense,
+            self.offset,
+            self.col_cost,
+            self.col_lower,
+            self.col_upper,
             self.row_lower,
             self.row_upper,
-            self.start,
-            self.index,
-            self.value,
+            self.a_start,
+            self.a_index,
+            self.a_value,
             self.integrality,
         )
         if status != highspy.HighsStatus.kOk:
             raise RuntimeError(f"passModel returned {status}")
+        return highs
+
+
+@dataclass
+class DirectModel:
+    """The plain model as the arrays `Highs.passModel` takes (column-wise), and its flows."""
+
+    arrays: Floor
+    flows: list[tuple[str, str, str, Any]]
+
+    @property
+    def nonzeros(self) -> int:
+        return self.arrays.nnz
+
+    @property
+    def rows(self) -> int:
+        return self.arrays.num_row
+
+    @property
+    def columns(self) -> int:
+        return self.arrays.num_col
+
+    def highs(self, mip_gap: float, threads: int | None = None) -> highspy.Highs:
+        """A new HiGHS holding this model (output off), ready to run."""
+        highs = self.arrays.pass_model()
+        highs.setOptionValue("mip_rel_gap", mip_gap)
+        if threads:
+            highs.setOptionValue("threads", threads)
         return highs
 
 
@@ -427,18 +470,24 @@ def _assemble(
     order = np.argsort(cols, kind="stable")
     start = np.zeros(len(cost) + 1, dtype=np.int32)
     np.cumsum(np.bincount(cols, minlength=len(cost)), out=start[1:])
-    return DirectModel(
-        cost=np.asarray(cost, dtype=float),
-        lower=np.asarray(lower, dtype=float),
-        upper=np.asarray(upper, dtype=float),
-        integrality=np.asarray(integer, dtype=np.int32),
+    arrays = Floor(
+        num_col=len(cost),
+        num_row=len(rows.lower),
+        nnz=len(rows.vals),
+        a_format=1,  # column-wise
+        sense=1,  # minimise
+        offset=0.0,
+        col_cost=np.asarray(cost, dtype=float),
+        col_lower=np.asarray(lower, dtype=float),
+        col_upper=np.asarray(upper, dtype=float),
         row_lower=np.asarray(rows.lower, dtype=float),
         row_upper=np.asarray(rows.upper, dtype=float),
-        start=start,
-        index=np.asarray(rows.rows, dtype=np.int32)[order],
-        value=np.asarray(rows.vals, dtype=float)[order],
-        flows=flows,
+        a_start=start,
+        a_index=np.asarray(rows.rows, dtype=np.int32)[order],
+        a_value=np.asarray(rows.vals, dtype=float)[order],
+        integrality=np.asarray(integer, dtype=np.int32),
     )
+    return DirectModel(arrays=arrays, flows=flows)
 
 
 # --- the project's path against the floor ----------------------------------------------------

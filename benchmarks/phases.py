@@ -20,9 +20,6 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any, TypeVar
 
-import highspy
-import numpy as np
-
 from sourcing import solve
 from sourcing.api import finish, model_size
 from sourcing.data import ModelData, build_data
@@ -94,76 +91,6 @@ def build(instance: Instance) -> tuple[ModelData, list[Stage], Any]:
 
 
 # --- the floor ---------------------------------------------------------------------------
-
-
-@dataclass
-class Floor:
-    """The arrays HiGHS holds after a hand-over, ready to pass again in one `passModel` call."""
-
-    num_col: int
-    num_row: int
-    nnz: int
-    a_format: int
-    sense: int
-    offset: float
-    col_cost: np.ndarray
-    col_lower: np.ndarray
-    col_upper: np.ndarray
-    row_lower: np.ndarray
-    row_upper: np.ndarray
-    a_start: np.ndarray
-    a_index: np.ndarray
-    a_value: np.ndarray
-    integrality: np.ndarray
-
-    @classmethod
-    def of(cls, handed: HandedOver) -> Floor:
-        """Read the model back from HiGHS (outside any timing)."""
-        lp = handed.highs.getLp()
-        matrix = lp.a_matrix_
-        values = np.asarray(matrix.value_, dtype=np.float64)
-        return cls(
-            num_col=int(lp.num_col_),
-            num_row=int(lp.num_row_),
-            nnz=len(values),
-            a_format=int(matrix.format_),
-            sense=int(lp.sense_),
-            offset=float(lp.offset_),
-            col_cost=np.asarray(lp.col_cost_, dtype=np.float64),
-            col_lower=np.asarray(lp.col_lower_, dtype=np.float64),
-            col_upper=np.asarray(lp.col_upper_, dtype=np.float64),
-            row_lower=np.asarray(lp.row_lower_, dtype=np.float64),
-            row_upper=np.asarray(lp.row_upper_, dtype=np.float64),
-            a_start=np.asarray(matrix.start_, dtype=np.int32),
-            a_index=np.asarray(matrix.index_, dtype=np.int32),
-            a_value=values,
-            integrality=np.array([int(kind) for kind in lp.integrality_], dtype=np.int32),
-        )
-
-    def pass_model(self) -> highspy.Highs:
-        """What is timed as the floor: a new `Highs` (output off) and one `passModel` call."""
-        highs = highspy.Highs()
-        highs.setOptionValue("output_flag", False)
-        status = highs.passModel(
-            self.num_col,
-            self.num_row,
-            self.nnz,
-            self.a_format,
-            self.sense,
-            self.offset,
-            self.col_cost,
-            self.col_lower,
-            self.col_upper,
-            self.row_lower,
-            self.row_upper,
-            self.a_start,
-            self.a_index,
-            self.a_value,
-            self.integrality,
-        )
-        if status != highspy.HighsStatus.kOk:
-            raise RuntimeError(f"passModel returned {status}")
-        return highs
 
 
 # --- one size, built once and kept --------------------------------------------------------

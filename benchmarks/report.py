@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import formulation
-from direct import against
+from direct import Floor, against
 from phases import (
     DEFAULT_SIZES,
     LOOSE,
@@ -36,7 +36,6 @@ from phases import (
     WHATIF_OPTIONS,
     WHATIF_PATH,
     WHATIF_SIZES,
-    Floor,
     Pipeline,
     agree,
     best_of,

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import pytest
 
-from phases import Floor, build, describe, write_instance
+from direct import Floor
+from phases import build, describe, write_instance
 from sourcing.io import load_instance
 from sourcing.solver import handover
 
