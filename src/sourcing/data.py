@@ -396,8 +396,7 @@ def _add_offer(
     else:
         offer_cap_bound, supplier_cap_bound = offer_cap, supplier_cap
     flows: list[Flow] = []
-    capped = [c for c in (offer_cap_bound, supplier_cap_bound) if c is not None]
-    cap = min(capped) if capped else math.inf
+    cap = _bound(offer_cap_bound, supplier_cap_bound, math.inf)
     product = offer.product
     bans = (supplier.id, None) in ctx.bans or (supplier.id, product) in ctx.bans
     for market, reach in ctx.reachable.get((product, period), ()):
