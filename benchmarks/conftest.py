@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from phases import DEFAULT_SIZES, Pipeline, parse_sizes
+from phases import DEFAULT_SIZES, SizeCase, parse_sizes
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -41,11 +41,11 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     metafunc.parametrize("size", sizes)
 
 
-class Pipelines(dict[str, Pipeline]):
-    """One `Pipeline` per size for the whole session, so each size is built only once."""
+class Pipelines(dict[str, SizeCase]):
+    """One `SizeCase` per size for the whole session, so each size is built only once."""
 
-    def __missing__(self, size: str) -> Pipeline:
-        self[size] = Pipeline(size)
+    def __missing__(self, size: str) -> SizeCase:
+        self[size] = SizeCase(size)
         return self[size]
 
 
@@ -55,6 +55,6 @@ def pipelines() -> Pipelines:
 
 
 @pytest.fixture
-def pipeline(pipelines: Pipelines, size: str) -> Pipeline:
+def pipeline(pipelines: Pipelines, size: str) -> SizeCase:
     """The instance, model and hand-over of this size (made on first use, then kept)."""
     return pipelines[size]

@@ -512,11 +512,9 @@ class Against:
 def against(path: Any, mip_gap: float, time_limit: float | None) -> Against:
     """Solve the instance file at `path` directly and with `sourcing.solve`."""
     from sourcing import solve
-    from sourcing.api import model_size
-    from sourcing.data import build_data
     from sourcing.io import load_instance
-    from sourcing.model import PLAIN, build_model
-    from sourcing.solver import handover
+    from sourcing.pipeline import Pipeline, model_size
+    from sourcing.solver import SolveOptions
 
     gc.collect()  # no garbage of earlier work for the collector to walk while timing
     clock = time.perf_counter()
@@ -529,7 +527,8 @@ def against(path: Any, mip_gap: float, time_limit: float | None) -> Against:
     instance = load_instance(path)
     load = time.perf_counter() - clock
     direct = solve_direct(instance, mip_gap, time_limit)
-    plain = model_size(handover(build_model(build_data(instance), formulation=PLAIN)))
+    plain_options = SolveOptions(formulation="plain")
+    plain = model_size(Pipeline(instance, plain_options, stages=[]).hand_over())
     gc.collect()
     return Against(
         direct_nonzeros=direct.nonzeros,

@@ -20,10 +20,10 @@ import numpy as np
 import pandas as pd
 
 from sourcing.bench import SolverRun, relative_gap, track_highs
-from sourcing.data import build_data
 from sourcing.generate import generate
-from sourcing.model import FORMULATIONS, build_model
-from sourcing.solver import handover, lp_start
+from sourcing.model import FORMULATIONS
+from sourcing.pipeline import Pipeline
+from sourcing.solver import SolveOptions, lp_start
 
 MIP_GAP = 1e-4
 
@@ -33,7 +33,8 @@ def formulation_run(
 ) -> SolverRun:
     """Solve generated (size, seed) with formulation `name`, following HiGHS's progress."""
     formulation = FORMULATIONS[name]
-    handed = handover(build_model(build_data(generate(size, seed)), formulation=formulation))
+    options = SolveOptions(formulation=name)
+    handed = Pipeline(generate(size, seed), options, stages=[]).hand_over()
     started = time.perf_counter()
     rounded = lp_start(handed, started + time_limit) if formulation.lp_start else None
     if rounded is not None and rounded.values is not None:

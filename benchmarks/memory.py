@@ -43,10 +43,9 @@ def measure(size: str, time_limit: float | None = None) -> dict[str, Any]:
     from dataclasses import replace
 
     from phases import MEMORY_TIME_LIMIT, SEED, build, solve_options, write_instance
-    from sourcing.api import finish, model_size
     from sourcing.generate import generate
     from sourcing.io import load_instance
-    from sourcing.solver import handover, run
+    from sourcing.pipeline import model_size
 
     time_limit = MEMORY_TIME_LIMIT if time_limit is None else time_limit
     seconds: dict[str, float] = {}
@@ -65,14 +64,13 @@ def measure(size: str, time_limit: float | None = None) -> dict[str, Any]:
         lap("generate_and_write")
         instance = load_instance(path)
         lap("load")
-    data, stages, model = build(instance)
+    pipeline = build(instance, replace(solve_options(size), time_limit=time_limit))
     lap("build")
-    handed = handover(model)
+    handed = pipeline.hand_over()
     lap("handover")
-    options = replace(solve_options(size), time_limit=time_limit)
-    outcome = run(handed, options)
+    outcome = pipeline.run()
     lap("solve")
-    finish(instance, data, stages, model, handed, outcome, options, {})
+    pipeline.finish()
     lap("extract")
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
     return {

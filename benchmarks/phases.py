@@ -14,22 +14,22 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sourcing import solve
-from sourcing.api import finish, model_size
-from sourcing.data import ModelData, build_data
+from sourcing.api import solve_with
+from sourcing.data import ModelData
 from sourcing.generate import SIZES, generate
 from sourcing.io import dump_instance
-from sourcing.model import Stage, build_model, disruption_stages
+from sourcing.model import Stage
+from sourcing.pipeline import Pipeline, model_size
 from sourcing.resolve import Resolver
 from sourcing.results import Results
 from sourcing.schema import Instance
-from sourcing.solver import HandedOver, SolveOptions, SolverOutcome, handover, run
+from sourcing.solver import HandedOver, SolveOptions, SolverOutcome
 from sourcing.study import apply_overrides
 
 SEED = 1
@@ -83,11 +83,11 @@ def write_instance(instance: Instance, directory: Path, fmt: str = "yaml") -> Pa
     return path
 
 
-def build(instance: Instance) -> tuple[ModelData, list[Stage], Any]:
-    """The build phase: the sparse tables, then the Pyomo model."""
-    data = build_data(instance)
-    stages = disruption_stages(instance)
-    return data, stages, build_model(data, stages)
+def build(instance: Instance, options: SolveOptions | None = None) -> Pipeline:
+    """The build phase (`Pipeline.build`): the sparse tables, the stages, the Pyomo model."""
+    pipeline = Pipeline(instance, options or SolveOptions())
+    pipeline.build()
+    return pipeline
 
 
 # --- the floor ---------------------------------------------------------------------------
@@ -97,8 +97,9 @@ def build(instance: Instance) -> tuple[ModelData, list[Stage], Any]:
 
 
 @dataclass
-class Pipeline:
-    """The instance, model and hand-over of one size, each made on first use and kept."""
+class SizeCase:
+    """The instance, model and hand-over of one size, each made on first use and kept; the
+    phases run through `sourcing.pipeline.Pipeline`, step by step."""
 
     size: str
     seed: int = SEED
@@ -110,24 +111,34 @@ class Pipeline:
         return generate(self.size, seed=self.seed)
 
     @cached_property
-    def built(self) -> tuple[ModelData, list[Stage], Any]:
-        return build(self.instance)
+    def built(self) -> Pipeline:
+        return build(self.instance, self.options)
 
     @property
     def data(self) -> ModelData:
-        return self.built[0]
+        assert self.built.data is not None
+        return self.built.data
 
     @property
     def stages(self) -> list[Stage]:
-        return self.built[1]
+        assert self.built.stages is not None
+        return self.built.stages
 
     @property
     def model(self) -> Any:
-        return self.built[2]
+        return self.built.model
 
     @cached_property
     def handed(self) -> HandedOver:
-        return handover(self.model)
+        return self.hand_over()
+
+    def hand_over(self) -> HandedOver:
+        """The hand-over phase: the built model's arrays in a new HiGHS."""
+        return self.built.hand_over()
+
+    def _with(self, handed: HandedOver, outcome: SolverOutcome | None = None) -> Pipeline:
+        """The built pipeline at a given hand-over (and outcome), with fresh timings."""
+        return replace(self.built, handed=handed, outcome=outcome, timings={})
 
     @property
     def size_info(self) -> dict[str, int]:
@@ -140,22 +151,20 @@ class Pipeline:
 
     def solve(self, handed: HandedOver) -> SolverOutcome:
         """The solve phase on a fresh hand-over; the outcome is kept for the extract phase."""
-        outcome = run(handed, self.options)
+        outcome = self._with(handed).run()
         self._solved = (handed, outcome)
         return outcome
 
     def solved(self) -> tuple[HandedOver, SolverOutcome]:
         """A hand-over and what HiGHS returned for it (solving once if no one has yet)."""
         if self._solved is None:
-            self.solve(handover(self.model))
+            self.solve(self.hand_over())
         assert self._solved is not None
         return self._solved
 
     def extract(self, handed: HandedOver, outcome: SolverOutcome) -> Results:
         """The extract phase: the plan read back, checked independently, and its tables."""
-        return finish(
-            self.instance, self.data, self.stages, self.model, handed, outcome, self.options, {}
-        )
+        return self._with(handed, outcome).finish()
 
     # What-if ------------------------------------------------------------------------------
     @cached_property
@@ -180,7 +189,7 @@ class Pipeline:
 
     def cold(self) -> Results:
         """The cold re-solve: `solve` of the changed instance from scratch."""
-        results = solve(self.whatif_changed, **WHATIF_OPTIONS.keywords())
+        results = solve_with(self.whatif_changed, WHATIF_OPTIONS)
         self.objectives["cold"] = _objective(results)
         return results
 

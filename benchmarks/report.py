@@ -36,7 +36,7 @@ from phases import (
     WHATIF_OPTIONS,
     WHATIF_PATH,
     WHATIF_SIZES,
-    Pipeline,
+    SizeCase,
     agree,
     best_of,
     build,
@@ -50,7 +50,6 @@ from phases import (
 from sourcing.bench import SOLVERS, bench, progress_line
 from sourcing.generate import generate
 from sourcing.io import load_instance
-from sourcing.solver import handover
 
 REPEATS = 3
 COLUMNS = (
@@ -111,7 +110,7 @@ def measure(size: str) -> dict[str, Any]:
 
 
 def measure_phases(size: str) -> dict[str, Any]:
-    pipeline = Pipeline(size)
+    pipeline = SizeCase(size)
     row: dict[str, Any] = {"size": size}
     progress(f"{size}: generating")
     instance = pipeline.instance
@@ -122,11 +121,11 @@ def measure_phases(size: str) -> dict[str, Any]:
             row[f"load_{fmt}"], _ = best_of(REPEATS, lambda path=path: load_instance(path))
             progress(f"{size}: load {fmt} {row[f'load_{fmt}']:.3g} s")
 
-    row["build"], built = best_of(REPEATS, lambda: build(instance))
+    row["build"], built = best_of(REPEATS, lambda: build(instance, pipeline.options))
     pipeline.built = built  # the last model built is the one kept (a cached_property)
     progress(f"{size}: build {row['build']:.3g} s")
 
-    row["handover"], handed = best_of(REPEATS, lambda: handover(pipeline.model))
+    row["handover"], handed = best_of(REPEATS, pipeline.hand_over)
     pipeline.handed = handed
     row.update(pipeline.size_info)
     progress(f"{size}: hand-over {row['handover']:.3g} s ({row['columns']} columns)")
@@ -137,7 +136,7 @@ def measure_phases(size: str) -> dict[str, Any]:
 
     options = pipeline.options
     progress(f"{size}: solving ({describe(options)})")
-    row["solve"], outcome = timed(lambda: pipeline.solve(handover(pipeline.model)))
+    row["solve"], outcome = timed(lambda: pipeline.solve(pipeline.hand_over()))
     row["solve_status"], row["gap"] = outcome.status, outcome.mip_gap
     progress(f"{size}: solve {row['solve']:.3g} s, {outcome.status}, gap {outcome.mip_gap}")
 

@@ -12,12 +12,11 @@ import pytest
 
 from direct import build_direct, solve_direct
 from sourcing import solve
-from sourcing.api import model_size
-from sourcing.data import build_data
-from sourcing.model import PLAIN, build_model
-from sourcing.solver import handover
+from sourcing.pipeline import Pipeline, model_size
+from sourcing.solver import SolveOptions
 
 NONZERO_RATIO = 1.2
+PLAIN = SolveOptions(formulation="plain")
 EXACT = 1e-9  # both solved to optimality where it is quick
 
 
@@ -39,7 +38,7 @@ def test_plain_nonzeros_within_the_floor(benchmark, pipeline):
     benchmark.group = f"size {pipeline.size}"
     direct = build_direct(pipeline.instance)
     plain = benchmark.pedantic(
-        lambda: model_size(handover(build_model(build_data(pipeline.instance), formulation=PLAIN))),
+        lambda: model_size(Pipeline(pipeline.instance, PLAIN, stages=[]).hand_over()),
         rounds=1,
         iterations=1,
     )

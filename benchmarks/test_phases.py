@@ -14,7 +14,6 @@ import pytest
 from direct import Floor
 from phases import build, describe, write_instance
 from sourcing.io import load_instance
-from sourcing.solver import handover
 
 # Rounds of the slow phases (the fast ones are calibrated by pytest-benchmark).
 SOLVE_ROUNDS = {"S": 5, "M": 3, "L": 3, "XL": 1}
@@ -38,14 +37,14 @@ def test_load(benchmark, pipeline, fmt, tmp_path):
 def test_build(benchmark, pipeline):
     """`build_data` and `build_model` from the validated instance."""
     record(benchmark, pipeline)
-    _, _, model = benchmark(build, pipeline.instance)
-    assert model.nvariables() > 0
+    built = benchmark(build, pipeline.instance, pipeline.options)
+    assert built.model.nvariables() > 0
 
 
 def test_handover(benchmark, pipeline):
-    """`handover(model)`: the model's arrays, passed to a new HiGHS."""
+    """`Pipeline.hand_over`: the model's arrays, passed to a new HiGHS."""
     record(benchmark, pipeline)
-    handed = benchmark(handover, pipeline.model)
+    handed = benchmark(pipeline.hand_over)
     assert len(handed.columns) == pipeline.size_info["columns"]
 
 
@@ -70,7 +69,7 @@ def test_solve(benchmark, pipeline):
     benchmark.extra_info["time_limit"] = options.time_limit
     outcome = benchmark.pedantic(
         pipeline.solve,
-        setup=lambda: ((handover(pipeline.model),), {}),
+        setup=lambda: ((pipeline.hand_over(),), {}),
         rounds=SOLVE_ROUNDS.get(pipeline.size, 1),
         iterations=1,
     )

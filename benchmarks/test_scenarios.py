@@ -7,29 +7,28 @@ build + hand-over at S and M, the solve (to a 1 % gap) and the growth checks at 
 
 from __future__ import annotations
 
-import pyomo.environ as pyo
 import pytest
 
 from phases import SEED
-from sourcing.api import model_size
-from sourcing.data import build_data
 from sourcing.generate import generate
-from sourcing.model import build_model, disruption_stages
+from sourcing.pipeline import Pipeline, model_size
 from sourcing.schema import Instance
-from sourcing.solver import SolveOptions, handover, run
+from sourcing.solver import SolveOptions
 
 COUNTS = [1, 10, 50]
 ROUNDS = {"S": 5, "M": 3}
 
 
-def extensive_form(instance: Instance) -> pyo.ConcreteModel:
-    """The nominal plan and one recourse block per disruption scenario."""
-    return build_model(build_data(instance), disruption_stages(instance))
+def extensive_form(instance: Instance, options: SolveOptions | None = None) -> Pipeline:
+    """Built: the nominal plan and one recourse block per disruption scenario."""
+    pipeline = Pipeline(instance, options or SolveOptions())
+    pipeline.build()
+    return pipeline
 
 
 def dimensions(instance: Instance) -> tuple[int, int]:
     """Rows and columns of the extensive form as handed to HiGHS."""
-    handed = handover(extensive_form(instance))
+    handed = Pipeline(instance).hand_over()
     return handed.num_rows, len(handed.columns)
 
 
@@ -39,7 +38,7 @@ def test_build_and_handover(benchmark, size, scenarios):
     instance = generate(size, seed=SEED, scenarios=scenarios)
     benchmark.group = f"scenarios: build + hand-over {size}"
     handed = benchmark.pedantic(
-        lambda: handover(extensive_form(instance)), rounds=ROUNDS[size], iterations=1
+        lambda: extensive_form(instance).hand_over(), rounds=ROUNDS[size], iterations=1
     )
     benchmark.extra_info.update(size=size, scenarios=scenarios, **model_size(handed))
     assert handed.columns
@@ -49,17 +48,18 @@ def test_build_and_handover(benchmark, size, scenarios):
 @pytest.mark.parametrize("scenarios", COUNTS)
 def test_solve(benchmark, size, scenarios):
     """HiGHS on the extensive form, to a 1 % gap (50 scenarios at S take seconds)."""
-    model = extensive_form(generate(size, seed=SEED, scenarios=scenarios))
+    instance = generate(size, seed=SEED, scenarios=scenarios)
+    pipeline = extensive_form(instance, SolveOptions(mip_gap=1e-2))
     benchmark.group = f"scenarios: solve {size}"
-    handed = []  # the latest only
 
     def setup():
-        handed[:] = [handover(model)]
-        return (handed[0], SolveOptions(mip_gap=1e-2)), {}
+        pipeline.hand_over()  # a fresh HiGHS for each round
+        return (), {}
 
-    outcome = benchmark.pedantic(run, setup=setup, rounds=3, iterations=1)
+    outcome = benchmark.pedantic(pipeline.run, setup=setup, rounds=3, iterations=1)
+    assert pipeline.handed is not None
     benchmark.extra_info.update(
-        size=size, scenarios=scenarios, **model_size(handed[0]), mip_gap=outcome.mip_gap
+        size=size, scenarios=scenarios, **model_size(pipeline.handed), mip_gap=outcome.mip_gap
     )
     assert outcome.status == "optimal"
 

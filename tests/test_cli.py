@@ -357,14 +357,14 @@ def test_solve_default_instance() -> None:
 def test_status_exit_codes(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, status: str, code: int
 ) -> None:
-    real = sourcing.api.solve
+    real = sourcing.api.solve_with
 
-    def fake(instance: Any, **options: Any) -> Any:
+    def fake(instance: Any, options: Any, **extra: Any) -> Any:
         if status == "feasible":
-            return dataclasses.replace(real(instance, **options), status="feasible")
+            return dataclasses.replace(real(instance, options, **extra), status="feasible")
         return empty_results(instance, status, message="stopped")
 
-    monkeypatch.setattr(sourcing.api, "solve", fake)
+    monkeypatch.setattr(sourcing.api, "solve_with", fake)
     payload = solve_json(write(tmp_path, CAPPED), code=code)
     assert payload["status"] == status
     table = invoke("solve", write(tmp_path, CAPPED))
@@ -419,10 +419,10 @@ def test_error_exit_codes(
     """Every failure has its exit code and message on stderr; with --format json, stdout holds
     one JSON object saying what happened."""
 
-    def fake(instance: Any, **options: Any) -> Any:
+    def fake(instance: Any, options: Any, **extra: Any) -> Any:
         raise error
 
-    monkeypatch.setattr(sourcing.api, "solve", fake)
+    monkeypatch.setattr(sourcing.api, "solve_with", fake)
     result = invoke("solve", write(tmp_path, CAPPED), "--format", "json")
     assert result.exit_code == code
     assert result.stderr == message

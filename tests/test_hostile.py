@@ -275,7 +275,7 @@ def test_diagnosis_stops_at_the_time_limit() -> None:
 
 def test_policy_costs_resolve_within_the_time_left() -> None:
     """The re-solves that price policies share the run's clock: none starts once it is out."""
-    from sourcing.api import _resolve
+    from sourcing.api import solve_within as _resolve
 
     instance = Instance.from_data(yaml.safe_load(CAPS.read_text()))
     spent = _resolve(instance, SolveOptions(time_limit=1e-9).started())

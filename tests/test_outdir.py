@@ -246,7 +246,7 @@ def test_foreign_file_is_refused_before_solving(
     def never(*args: Any, **kwargs: Any) -> Any:
         raise AssertionError("solved before refusing")
 
-    monkeypatch.setattr(sourcing.api, "solve", never)
+    monkeypatch.setattr(sourcing.api, "solve_with", never)
     out = tmp_path / "out"
     out.mkdir()
     (out / name).write_bytes(content)

@@ -35,15 +35,14 @@ from rich import box
 from rich.markup import escape
 from rich.table import Table
 
-from sourcing.data import build_data
 from sourcing.errors import InfeasibleError, SourcingError, UsageError
 from sourcing.generate import SIZES
-from sourcing.model import build_model, disruption_stages
 from sourcing.outdir import csv_file, text_file
 from sourcing.outdir import write as write_run
+from sourcing.pipeline import Pipeline
 from sourcing.plots import pyplot
 from sourcing.schema import Instance
-from sourcing.solver import HandedOver, handover, new_highs, relative_gap
+from sourcing.solver import HandedOver, SolveOptions, configure, new_highs, relative_gap
 
 SOLVERS = ("highs", "scip", "cbc")
 BENCH_SIZES = tuple(SIZES)
@@ -196,8 +195,7 @@ def export_model(instance: Instance, directory: Path) -> ExportedModel:
 
     Raises `InfeasibleError` when the model builder already finds the instance infeasible.
     """
-    model = build_model(build_data(instance), disruption_stages(instance))
-    return write_mps(handover(model), directory / "model.mps")
+    return write_mps(Pipeline(instance).hand_over(), directory / "model.mps")
 
 
 def write_mps(handed: HandedOver, path: Path) -> ExportedModel:
@@ -284,13 +282,10 @@ def _set_highs_options(
     mip_gap: float,
     seed: int,
 ) -> None:
-    highs.setOptionValue("output_flag", False)
-    highs.setOptionValue("mip_rel_gap", mip_gap)
-    highs.setOptionValue("random_seed", seed)
-    highs.setOptionValue("time_limit", math.inf if time_limit is None else float(time_limit))
     if threads is not None:
         highspy.Highs.resetGlobalScheduler(True)  # the thread count is fixed when it starts
-        highs.setOptionValue("threads", threads)
+    options = SolveOptions(time_limit=time_limit, threads=threads, mip_gap=mip_gap, seed=seed)
+    configure(highs, options.started())
 
 
 def _highs_outcome(highs: highspy.Highs) -> tuple[str, float | None, float | None, str]:

@@ -288,12 +288,12 @@ def _solve(
     it. Also returns the solver settings with that clock running, for the work that follows
     (a stress table).
     """
-    from sourcing.api import solve as solve_instance
+    from sourcing.api import solve_with
     from sourcing.results import empty_results
-    from sourcing.solver import SOLVER_KEYWORDS, SolveOptions
+    from sourcing.solver import SolveOptions
 
     settings = _run_clock(SolveOptions.from_keywords(options))
-    extra = {k: v for k, v in options.items() if k not in SOLVER_KEYWORDS}
+    policy_costs = bool(options.get("policy_costs"))
     clock = time.perf_counter()
     loaded = _load(instance, whatifs, survive)
     load_seconds = time.perf_counter() - clock
@@ -301,7 +301,7 @@ def _solve(
         message = f"no plan found: {settings.time_up(' while loading')}"
         results = empty_results(loaded, "no_solution", message=message)
     else:
-        results = solve_instance(loaded, **settings.keywords(), **extra, resilience_cost=True)
+        results = solve_with(loaded, settings, policy_costs=policy_costs, resilience_cost=True)
     results = replace(results, timings={"load": load_seconds, **results.timings})
     return loaded, results, settings
 

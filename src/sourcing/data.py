@@ -12,6 +12,7 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from enum import Enum
 
 from pyomo.common.gc_manager import PauseGC
 
@@ -51,13 +52,24 @@ class ShareRow:
     group_flows: tuple[Flow, ...]
 
 
+class Mode(Enum):
+    """What a set of tables describes, and so how they are derived (see `build_data`)."""
+
+    PLAN = "plan"
+    """The nominal plan: capacities as bounds, banned flows left out, the buyer's policies."""
+    DISRUPTION = "disruption"
+    """A disruption's stage: capacities scaled, every demand may go unmet, no policies."""
+    ELASTIC = "elastic"
+    """The diagnosis: capacities as rows, banned flows built, every demand may go unmet."""
+
+
 @dataclass
 class ModelData:
     """Index sets and parameters derived from an `Instance`, ready for the model builder."""
 
     instance: Instance
     periods: list[Period]
-    elastic: bool = False
+    mode: Mode = Mode.PLAN
     factor: dict[str, float] = field(default_factory=dict)
     demand: dict[Cell, float] = field(default_factory=dict)
     flows: list[Flow] = field(default_factory=list)
@@ -387,11 +399,12 @@ def _add_offer(
     supplier_cap: float | None,
 ) -> list[Flow]:
     """The flows of one offer in one period (empty if it cannot deliver anything)."""
+    elastic = data.mode is Mode.ELASTIC
     cost = lookup(offer.unit_cost, period)
     offer_cap = _scaled(lookup(offer.capacity, period), data.factor.get(supplier.id, 1.0))
-    if cost is None or (not data.elastic and offer_cap is not None and offer_cap <= 0):
+    if cost is None or (not elastic and offer_cap is not None and offer_cap <= 0):
         return []
-    if data.elastic:  # capacities become rows that may be relaxed, not bounds
+    if elastic:  # capacities become rows that may be relaxed, not bounds
         offer_cap_bound, supplier_cap_bound = None, None
     else:
         offer_cap_bound, supplier_cap_bound = offer_cap, supplier_cap
@@ -402,7 +415,7 @@ def _add_offer(
     for market, reach in ctx.reachable.get((product, period), ()):
         flow = (supplier.id, product, market, period)
         if bans and (banned_by := _first_ban(ctx, flow)) is not None:
-            if not data.elastic:
+            if not elastic:
                 continue
             data.banned[flow] = banned_by
         flows.append(flow)
@@ -413,7 +426,7 @@ def _add_offer(
     if not flows:
         return []
     bound = _bound(sum(data.flow_bound[f] for f in flows), offer_cap_bound, supplier_cap_bound)
-    if supplier.min_order > bound and not data.elastic:
+    if supplier.min_order > bound and not elastic:
         for flow in flows:
             for table in (data.flow_bound, data.unit_cost, data.tariff_cost, data.transport_cost):
                 del table[flow]
@@ -422,7 +435,7 @@ def _add_offer(
     data.offer_periods.append(key)
     data.offer_bound[key] = bound
     data.offer_flows[key] = flows
-    if data.elastic and offer_cap is not None:
+    if elastic and offer_cap is not None:
         data.offer_limit[key] = offer_cap
     if supplier.min_order > 0:
         data.min_order[key] = supplier.min_order
@@ -431,10 +444,11 @@ def _add_offer(
 
 def _add_supplier(data: ModelData, ctx: _Context, supplier: Supplier) -> None:
     data.fixed_cost[supplier.id] = supplier.fixed_cost
+    elastic = data.mode is Mode.ELASTIC
     used = False
     for period in data.periods:
         supplier_cap = _scaled(lookup(supplier.capacity, period), data.factor.get(supplier.id, 1))
-        if supplier_cap is not None and supplier_cap <= 0 and not data.elastic:
+        if supplier_cap is not None and supplier_cap <= 0 and not elastic:
             continue
         period_flows: list[Flow] = []
         for offer in supplier.offers:
@@ -448,7 +462,7 @@ def _add_supplier(data: ModelData, ctx: _Context, supplier: Supplier) -> None:
             for o in supplier.offers
             if (supplier.id, o.product, period) in data.offer_bound
         )
-        if supplier_cap is not None and (supplier_cap < reachable or data.elastic):
+        if supplier_cap is not None and (supplier_cap < reachable or elastic):
             data.supplier_capacity[(supplier.id, period)] = supplier_cap
             data.supplier_flows[(supplier.id, period)] = period_flows
     if used:
@@ -457,47 +471,39 @@ def _add_supplier(data: ModelData, ctx: _Context, supplier: Supplier) -> None:
 
 def build_data(
     instance: Instance,
+    mode: Mode = Mode.PLAN,
     *,
-    elastic: bool = False,
     capacity_factor: dict[str, float] | None = None,
-    recourse: bool = False,
     suppliers: frozenset[str] | None = None,
 ) -> ModelData:
-    """Derive the sparse index sets and parameter tables of `instance`.
+    """Derive the sparse index sets and parameter tables of `instance` for `mode`.
 
-    With `elastic`, the tables serve the infeasibility diagnosis: capacities are kept as rows
-    (not folded into bounds), banned flows are built and marked in `banned`, and every demand
-    cell may go unmet, so that each of these can be relaxed and priced.
+    - `Mode.PLAN`: the nominal plan, with the buyer's caps, floors and diversity rules.
+    - `Mode.DISRUPTION`: a disruption's stage. Capacities are multiplied by
+      `capacity_factor` (keys: region, bloc or supplier ids), every demand may go unmet (at
+      the product's penalty), and caps, floors and diversity rules are left out (they bind the
+      nominal plan only).
+    - `Mode.ELASTIC`: the infeasibility diagnosis. Capacities are kept as rows (not folded
+      into bounds), banned flows are built and marked in `banned`, and every demand cell may
+      go unmet, so that each of these can be relaxed and priced.
 
-    With `recourse`, they describe a disruption: capacities are multiplied by
-    `capacity_factor` (keys: region, bloc or supplier ids), every demand may go unmet (at the
-    product's penalty), and caps, floors and diversity rules are left out (they bind the
-    nominal plan only). `suppliers` limits the tables to those suppliers (e.g. a plan's
-    contracts).
+    `suppliers` limits the tables to those suppliers (e.g. a plan's contracts).
     """
     with PauseGC():  # the cycle collector would walk the growing tables again and again
-        return _build_data(
-            instance,
-            elastic=elastic,
-            capacity_factor=capacity_factor,
-            recourse=recourse,
-            suppliers=suppliers,
-        )
+        return _build_data(instance, mode, capacity_factor or {}, suppliers)
 
 
 def _build_data(
     instance: Instance,
-    *,
-    elastic: bool,
-    capacity_factor: dict[str, float] | None,
-    recourse: bool,
+    mode: Mode,
+    capacity_factor: dict[str, float],
     suppliers: frozenset[str] | None,
 ) -> ModelData:
     data = ModelData(
         instance=instance,
         periods=list(instance.periods),
-        elastic=elastic,
-        factor=supplier_factors(instance, capacity_factor or {}),
+        mode=mode,
+        factor=supplier_factors(instance, capacity_factor),
     )
     members = group_members(instance)
     products = {p.id: p for p in instance.products}
@@ -529,7 +535,7 @@ def _build_data(
                 cell = (product_id, market, period)
                 data.cells.append(cell)
                 demand = data.demand.get(cell, 0.0)
-                if (product.shortage_penalty is not None or elastic or recourse) and demand > 0:
+                if (product.shortage_penalty is not None or mode is not Mode.PLAN) and demand > 0:
                     data.unmet_bound[cell] = demand
                     data.shortage_penalty[cell] = product.shortage_penalty or 0.0
                 later = (
@@ -544,7 +550,7 @@ def _build_data(
     data.product_demand = dict.fromkeys(products, 0.0)
     for (product_id, _, _), quantity in data.demand.items():
         data.product_demand[product_id] += quantity
-    if recourse:
+    if mode is Mode.DISRUPTION:
         return data
     policies = instance.policies
     data.caps = [

@@ -23,17 +23,17 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import highspy
 import numpy as np
 import pyomo.environ as pyo
 
-from sourcing.data import Coverage, ModelData, build_data
+from sourcing.data import Coverage, Mode, ModelData, build_data
 from sourcing.errors import InfeasibleError, InstanceError
 from sourcing.fields import lookup
-from sourcing.model import Stage, build_model, disruption_stages
+from sourcing.model import Stage
 from sourcing.model.families import (
     GROUP_SHARE_MAX,
     GROUP_SHARE_MIN,
@@ -43,10 +43,12 @@ from sourcing.model.families import (
     SUPPLIER_CAPACITY,
     SUPPLIER_SHARE_MAX,
 )
+from sourcing.pipeline import Pipeline
 from sourcing.schema import Cap, Floor, Instance, group_members, period_key
-from sourcing.solver import HandedOver, SolveOptions, handover, row_key, run
+from sourcing.solver import HandedOver, SolveOptions, configure, row_key
 
 MAX_SINGLE_TESTS = 60
+ELASTIC_GAP = 1e-9  # the least slack is found exactly: it is the size of a repair
 ZERO = 1e-7
 
 
@@ -286,9 +288,11 @@ class _Elastic:
     def __init__(self, instance: Instance, options: SolveOptions) -> None:
         self.instance = instance
         self.options = options
-        self.data = build_data(instance, elastic=True)
-        model = build_model(self.data)  # never infeasible: every demand may go unmet
-        self.handed: HandedOver = handover(model)
+        # never infeasible: every demand may go unmet
+        pipeline = Pipeline(instance, options, mode=Mode.ELASTIC)
+        self.handed: HandedOver = pipeline.hand_over()
+        assert pipeline.data is not None
+        self.data = pipeline.data
         self.highs = self.handed.highs
         self.elements: dict[tuple[Any, ...], Element] = {}
         self.weights: dict[int, float] = {}
@@ -409,12 +413,9 @@ class _Elastic:
                     upper = self._original_upper(column)
                 self.highs.changeColBounds(column, 0.0, upper)
                 self.highs.changeColCost(column, self.weights[column] if column in live else 0.0)
-        self.highs.setOptionValue("output_flag", False)
-        self.highs.setOptionValue("mip_rel_gap", 1e-9)
         if self.options.expired():
             return None
-        if self.options.time_limit is not None:
-            self.highs.setOptionValue("time_limit", self.options.remaining())
+        configure(self.highs, replace(self.options, verbose=False, mip_gap=ELASTIC_GAP))
         self.highs.run()
         if self.highs.getInfo().primal_solution_status != 2:
             return None
@@ -654,15 +655,9 @@ def _resilience_findings(
         stage = Stage(
             f"outage:{region.id}",
             0.0,
-            build_data(nominal, capacity_factor={region.id: 0.0}, recourse=True),
+            build_data(nominal, Mode.DISRUPTION, capacity_factor={region.id: 0.0}),
         )
-        model = build_model(build_data(nominal), [stage])
-        model.total_cost.deactivate()
-        block = model.recourse[stage.id]
-        model.least_unmet = pyo.Objective(
-            expr=pyo.quicksum(block.unmet[c] for c in stage.data.unmet_bound)
-        )
-        outcome = run(handover(model), options)
+        outcome = Pipeline(nominal, options, stages=[stage], edit=_least_unmet).run()
         if outcome.objective is None or not demand:
             continue
         share = outcome.objective / demand
@@ -697,6 +692,13 @@ def _resilience_findings(
         ),
     }
     return findings, repair
+
+
+def _least_unmet(model: Any, data: ModelData) -> None:
+    """The objective of the model's one outage stage: its total unmet demand, nothing else."""
+    model.total_cost.deactivate()
+    (stage,) = model.recourse.values()
+    model.least_unmet = pyo.Objective(expr=pyo.quicksum(stage.unmet.values()))
 
 
 # --- verification --------------------------------------------------------------------------
@@ -754,13 +756,14 @@ def _verify(instance: Instance, repair: dict[str, Any], options: SolveOptions) -
         return None
     if relaxed is None:
         return None
+    pipeline = Pipeline(relaxed, options)
     try:
-        model = build_model(build_data(relaxed), disruption_stages(relaxed))
+        pipeline.build()
     except InfeasibleError:
         return False
     if options.expired():
         return None
-    outcome = run(handover(model), options)
+    outcome = pipeline.run()
     if outcome.status == "no_solution":
         return None
     return outcome.status in ("optimal", "feasible")

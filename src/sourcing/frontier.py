@@ -13,17 +13,15 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import pyomo.environ as pyo
 
-from sourcing.api import finish, solve
-from sourcing.data import build_data
+from sourcing.api import solve_with
+from sourcing.data import ModelData
 from sourcing.errors import UsageError
-from sourcing.model import build_model, disruption_stages
-from sourcing.model.rows import add_rows, greater, less
-from sourcing.model.variables import var_of
+from sourcing.model.hhi import add_hhi_limit
+from sourcing.pipeline import Pipeline
 from sourcing.results import Results
 from sourcing.schema import Instance
-from sourcing.solver import SolveOptions, handover, run
+from sourcing.solver import SolveOptions
 from sourcing.study import MAX_POINTS, apply_overrides
 from sourcing.sweep import Progress, point_row, rows_frame, sweep
 
@@ -33,7 +31,7 @@ HHI_TANGENTS = 24
 
 def largest_share(instance: Instance, group: str, **options: Any) -> float:
     """The largest share `group` holds in any product, market and period at the optimum."""
-    results = solve(instance, **options).raise_for_status()
+    results = solve_with(instance, SolveOptions.of(**options)).raise_for_status()
     shares = results.shares[results.shares["group"] == group]
     return float(shares["share"].max()) if len(shares) else 0.0
 
@@ -92,7 +90,7 @@ def outage_frontier(
     """
     _check_points(points)
     base = instance.replace(resilience={"max_outage_shortage": 1.0})
-    results = solve(base, **options).raise_for_status()
+    results = solve_with(base, SolveOptions.of(**options)).raise_for_status()
     if results.scenarios is None:
         raise UsageError("the instance has no outages to trace a frontier over")
     outages = results.scenarios[results.scenarios["scenario"].str.startswith("outage:")]
@@ -127,14 +125,15 @@ def hhi_frontier(
     its flows; where demand goes unmet it may differ from the level.
     """
     _check_points(points)
-    base = solve(instance, **options).raise_for_status()
+    settings = SolveOptions.of(**options)
+    base = solve_with(instance, settings).raise_for_status()
     start = point_row(instance, {}, base)["hhi"]
     supplying = {s.region for s in instance.suppliers}
     floor = 1.0 / max(1, len(supplying))
     levels = _levels(start, floor, points)
     rows = []
     for done, level in enumerate(levels, start=1):
-        results = _solve_with_hhi_limit(instance, level, tangents, options)
+        results = _solve_with_hhi_limit(instance, level, tangents, settings)
         rows.append(point_row(instance, {"max_hhi": level}, results))
         if progress:
             progress(done, len(levels))
@@ -143,39 +142,14 @@ def hhi_frontier(
 
 
 def _solve_with_hhi_limit(
-    instance: Instance, level: float, tangents: int, options: dict[str, Any]
+    instance: Instance, level: float, tangents: int, options: SolveOptions
 ) -> Results:
     """`solve`, with the nominal plan's regional HHI limited to `level` (see `hhi_frontier`)."""
-    settings = SolveOptions.from_keywords(options)
-    data = build_data(instance)
-    stages = disruption_stages(instance)
-    model = build_model(data, stages, settings.tightening)
-    demand = sum(data.demand.values()) or 1.0
-    regions = sorted({s.region for s in instance.suppliers})
-    region_of = {s.id: s.region for s in instance.suppliers}
-    by_region: dict[str, list[Any]] = {r: [] for r in regions}
-    for flow in data.flows:
-        by_region[region_of[flow[0]]].append(model.flow[flow])
-    grid = [k / tangents for k in range(tangents + 1)]
-    model.hhi_regions = pyo.Set(initialize=regions, dimen=1)
-    model.share_squared = pyo.Var(model.hhi_regions, domain=pyo.NonNegativeReals)
 
-    # share_squared[r] >= 2 g q_r - g^2, with q_r = sum of r's flows / demand
-    squared = var_of(model, "share_squared")
-    rows = {}
-    for r in regions:
-        for k, g in enumerate(grid):
-            slope = -2 * g / demand
-            rows[(r, k)] = greater(
-                [squared[r], *by_region[r]], [1.0] + [slope] * len(by_region[r]), -(g**2)
-            )
-    add_rows(model, "share_squared_tangent", rows)
-    add_rows(model, "hhi_limit", {None: less([squared[r] for r in regions], None, level)})
-    timings: dict[str, float] = {}
-    handed = handover(model)
-    outcome = run(handed, settings)
-    timings["solve"] = outcome.seconds
-    return finish(instance, data, stages, model, handed, outcome, settings, timings)
+    def limit(model: Any, data: ModelData) -> None:
+        add_hhi_limit(model, data, level, tangents)
+
+    return Pipeline(instance, options, edit=limit).solve()
 
 
 def _check_points(points: int) -> None:

@@ -7,9 +7,8 @@ from typing import Any
 
 from sourcing.data import ModelData
 from sourcing.errors import NoSolutionError, UsageError
-from sourcing.model import build_model
 from sourcing.model.resilience import add_outage_shortage
-from sourcing.solver import SolveOptions, handover, run
+from sourcing.solver import SolveOptions
 
 ZERO = 1e-7
 
@@ -30,12 +29,17 @@ def solve_recourse(
     max_shortage: float | None = None,
 ) -> Recourse:
     """The cheapest flows of the stage `data` among `contracts` (total unmet <= max_shortage)."""
-    model = build_model(data)
-    add_outage_shortage(model, data, max_shortage)
-    for supplier in model.use_supplier:  # the contracts are given: no new ones
-        model.use_supplier[supplier].fix(1 if supplier in contracts else 0)
-    handed = handover(model)
-    outcome = run(handed, options)
+    from sourcing.pipeline import Pipeline  # the pipeline settles outages through this module
+
+    def hold_contracts(model: Any, data: ModelData) -> None:
+        add_outage_shortage(model, data, max_shortage)
+        for supplier in model.use_supplier:  # the contracts are given: no new ones
+            model.use_supplier[supplier].fix(1 if supplier in contracts else 0)
+
+    pipeline = Pipeline(data.instance, options, data=data, stages=[], edit=hold_contracts)
+    outcome = pipeline.run()
+    handed, model = pipeline.handed, pipeline.model
+    assert handed is not None
     if outcome.status == "no_solution":
         raise NoSolutionError(f"the re-optimisation of a stage stopped: {outcome.message}")
     if outcome.values is None or outcome.objective is None:

@@ -20,16 +20,16 @@ from typing import Any
 
 import numpy as np
 
-from sourcing.api import finish
 from sourcing.data import ModelData, ShareRow, build_data
 from sourcing.errors import InfeasibleError
-from sourcing.model import build_model, disruption_stages
+from sourcing.model import disruption_stages
 from sourcing.model.families import GROUP_SHARE_MAX, GROUP_SHARE_MIN, SUPPLIER_SHARE_MAX
 from sourcing.model.policies import count_products, share_layout, share_terms, supplier_rule
 from sourcing.model.tighten import interchangeable_suppliers
+from sourcing.pipeline import Pipeline
 from sourcing.results import Results
 from sourcing.schema import Instance
-from sourcing.solver import HandedOver, SolveOptions, handover, row_key, run
+from sourcing.solver import HandedOver, SolveOptions, row_key
 
 # Tables that must match exactly for an in-place update (everything but costs and shares).
 _FIXED_TABLES = (
@@ -67,8 +67,7 @@ class Resolver:
     rebuilds: int = 0
     updates: int = 0
     _data: ModelData | None = None
-    _model: Any = None
-    _handed: HandedOver | None = None
+    _pipeline: Pipeline | None = None
     _column: dict[int, int] = field(default_factory=dict)
     _row: dict[tuple[str, tuple[Any, ...]], int] = field(default_factory=dict)
     _start: np.ndarray | None = None
@@ -78,48 +77,50 @@ class Resolver:
         """Results for `instance`, re-using the model kept from the previous call if it can.
 
         The time limit bounds each call, as it bounds one call of `sourcing.solve`."""
-        options = self.options.started()
-        timings: dict[str, float] = {}
+        pipeline = Pipeline(instance, self.options)
         clock = time.perf_counter()
         data = build_data(instance)
         stages = disruption_stages(instance)
+        tables = time.perf_counter() - clock
         if not stages and self._can_update(data):
+            assert self._pipeline is not None
             self._update(data)
             self.updates += 1
-            timings["update"] = time.perf_counter() - clock
+            pipeline.data, pipeline.stages = data, stages
+            pipeline.model, pipeline.handed = self._pipeline.model, self._pipeline.handed
+            pipeline.timings["update"] = time.perf_counter() - clock
         else:
+            pipeline.data, pipeline.stages = data, stages
             try:
-                self._rebuild(data, stages)
+                self._rebuild(pipeline)
             except InfeasibleError:
                 self._data = None
-                from sourcing.api import solve  # the diagnosis path is solve's
-
-                return solve(instance, **options.keywords())
+                return pipeline.infeasible({})  # the diagnosis, as `solve` gives it
             self.rebuilds += 1
-            timings["build"] = time.perf_counter() - clock
-        assert self._handed is not None
+            pipeline.timings["build"] += tables
+        handed = pipeline.handed
+        assert handed is not None
         start = self._start
-        if start is not None and len(start) != len(self._handed.columns):
+        if start is not None and len(start) != len(handed.columns):
             start = None
-        outcome = run(self._handed, options, start)
-        timings["solve"] = outcome.seconds
+        outcome = pipeline.run(start)
         if outcome.values is not None:
             self._start = np.asarray(outcome.values, dtype=float)
-        results = finish(
-            instance, data, stages, self._model, self._handed, outcome, options, timings
-        )
+        results = pipeline.finish()
         if stages:
             self._data = None  # a model with scenarios is never updated in place
         return results
 
     # Building -------------------------------------------------------------------------
-    def _rebuild(self, data: ModelData, stages: list[Any]) -> None:
-        self._model = build_model(data, stages, self.options.tightening)
-        self._handed = handover(self._model)
-        self._data = data
-        self._twin_groups = _twins(data)
-        self._column = {id(v): i for i, v in enumerate(self._handed.columns)}
-        self._row = {row_key(constraint): i for i, constraint in enumerate(self._handed.rows)}
+    def _rebuild(self, pipeline: Pipeline) -> None:
+        pipeline.build()
+        handed = pipeline.hand_over()
+        self._pipeline = pipeline
+        self._data = pipeline.data
+        assert self._data is not None
+        self._twin_groups = _twins(self._data)
+        self._column = {id(v): i for i, v in enumerate(handed.columns)}
+        self._row = {row_key(constraint): i for i, constraint in enumerate(handed.rows)}
         self._start = None
 
     def _can_update(self, data: ModelData) -> bool:
@@ -149,10 +150,14 @@ class Resolver:
     def _col(self, var: Any) -> int | None:
         return self._column.get(id(var))
 
+    @property
+    def _handed(self) -> HandedOver:
+        assert self._pipeline is not None and self._pipeline.handed is not None
+        return self._pipeline.handed
+
     def _update(self, data: ModelData) -> None:
-        assert self._handed is not None
         highs = self._handed.highs
-        m = self._model
+        m = self._pipeline.model if self._pipeline is not None else None
         costs: dict[int, float] = {}
         for f in data.flows:
             if (c := self._col(m.flow[f])) is not None:
@@ -188,9 +193,10 @@ class Resolver:
         self, family: str, key: tuple[Any, ...], share: float, flows: Any, group: set[Any]
     ) -> None:
         """Coefficients of a share row, as `share_terms` writes them for the new share."""
-        assert self._handed is not None
+        assert self._pipeline is not None
         row = self._row[(family, key)]
-        for variable, value in zip(*share_terms(self._model, flows, group, share), strict=True):
+        model = self._pipeline.model
+        for variable, value in zip(*share_terms(model, flows, group, share), strict=True):
             column = self._col(variable)
             if column is not None:
                 self._handed.highs.changeCoeff(row, column, value)

@@ -85,13 +85,22 @@ class SolveOptions:
 
     @classmethod
     def from_keywords(cls, keywords: Mapping[str, Any]) -> SolveOptions:
-        """The settings among keyword options (as `solve` takes them); others are ignored.
-        The LP-rounded start follows the formulation, as in `solve`."""
-        settings = {k: keywords[k] for k in SOLVER_KEYWORDS if k in keywords}
+        """The settings among keyword options (as `solve` takes them, the log included);
+        others are ignored. The LP-rounded start follows the formulation, as in `solve`."""
+        settings = {k: keywords[k] for k in (*SOLVER_KEYWORDS, "verbose") if k in keywords}
         formulation = FORMULATIONS.get(settings.get("formulation", "tight"))
         if formulation is not None:
             settings["lp_start"] = formulation.lp_start
         return cls(**settings)
+
+    @classmethod
+    def of(cls, **keywords: Any) -> SolveOptions:
+        """`from_keywords` for a function's `**options`: an unknown name is a TypeError, as
+        it would be in a call of `solve`."""
+        unknown = sorted(set(keywords) - {*SOLVER_KEYWORDS, "verbose"})
+        if unknown:
+            raise TypeError(f"unexpected solver option {unknown[0]!r}")
+        return cls.from_keywords(keywords)
 
     @property
     def tightening(self) -> Formulation:
@@ -275,6 +284,22 @@ def _column_bounds(form: StandardForm) -> tuple[np.ndarray, np.ndarray, np.ndarr
     return lower, upper, integer.astype(bool)
 
 
+def configure(highs: highspy.Highs, options: SolveOptions) -> None:
+    """The one place where options become HiGHS settings: log, gap, seed, threads and the
+    time left (when there is a time limit)."""
+    highs.setOptionValue("output_flag", options.verbose)
+    highs.setOptionValue("mip_rel_gap", options.mip_gap)
+    highs.setOptionValue("random_seed", options.seed)
+    if options.threads is not None:
+        highs.setOptionValue("threads", options.threads)
+    set_time_limit(highs, options.remaining())
+
+
+def set_time_limit(highs: highspy.Highs, seconds: float) -> None:
+    """HiGHS's time limit: `seconds` (infinite allowed), at least `MIN_TIME_LIMIT`."""
+    highs.setOptionValue("time_limit", max(seconds, MIN_TIME_LIMIT))
+
+
 def new_highs() -> highspy.Highs:
     """An empty HiGHS instance with its output off (and without its start-up banner)."""
     with _stdout_to(os.devnull):
@@ -359,11 +384,7 @@ def run(
     with status "feasible", or "no_solution" if there is none yet.
     """
     highs = handed.highs
-    highs.setOptionValue("output_flag", options.verbose)
-    highs.setOptionValue("mip_rel_gap", options.mip_gap)
-    highs.setOptionValue("random_seed", options.seed)
-    if options.threads is not None:
-        highs.setOptionValue("threads", options.threads)
+    configure(highs, options)
     started = time.perf_counter()
     deadline = options.started().deadline or np.inf
     with _stdout_to(2 if options.verbose else os.devnull):
@@ -391,7 +412,7 @@ def run(
             )
 
         def search() -> tuple[SolverOutcome, str | None]:
-            highs.setOptionValue("time_limit", max(deadline - time.perf_counter(), MIN_TIME_LIMIT))
+            set_time_limit(highs, deadline - time.perf_counter())
             interrupted = _run_interruptible(highs)
             return _outcome(
                 handed, time.perf_counter() - started, options, interrupted

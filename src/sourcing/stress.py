@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sourcing.data import build_data, demand_table
+from sourcing.data import Mode, build_data, demand_table
 from sourcing.fields import lookup
 from sourcing.recourse import ZERO, Recourse, solve_recourse
 from sourcing.schema import Instance
@@ -48,7 +48,9 @@ def recourse(
     options: SolveOptions,
 ) -> Recourse:
     """Re-optimise the flows among `contracts` with capacities scaled by `capacity_factor`."""
-    data = build_data(instance, capacity_factor=capacity_factor, recourse=True, suppliers=contracts)
+    data = build_data(
+        instance, Mode.DISRUPTION, capacity_factor=capacity_factor, suppliers=contracts
+    )
     return solve_recourse(data, contracts, options)
 
 

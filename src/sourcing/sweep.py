@@ -19,7 +19,7 @@ from typing import Any
 import pandas as pd
 
 from sourcing import interrupts
-from sourcing.api import solve
+from sourcing.api import solve_with
 from sourcing.errors import InstanceError, SourcingError, UsageError
 from sourcing.resolve import Resolver
 from sourcing.results import COST_COMPONENTS, Results
@@ -68,7 +68,7 @@ def point_row(instance: Instance, parameters: Mapping[str, Any], results: Result
 def _solve_point(
     data: dict[str, Any],
     parameters: dict[str, Any],
-    options: dict[str, Any],
+    options: SolveOptions,
     resolver: Resolver | None = None,
 ) -> dict[str, Any]:
     """Solve one point (here, in a worker process or on a Dask worker).
@@ -85,7 +85,7 @@ def _solve_point(
             "objective": None,
             "message": str(exc).replace("\n", "; "),
         }
-    results = resolver.solve(changed) if resolver is not None else solve(changed, **options)
+    results = resolver.solve(changed) if resolver is not None else solve_with(changed, options)
     return point_row(changed, parameters, results)
 
 
@@ -113,7 +113,8 @@ def sweep(
     a list of points {path: value}, at most `MAX_POINTS`. `jobs` local processes solve points
     in parallel (default and most: the machine's cores; 1 runs in this process); `scheduler`
     is the address of a Dask distributed scheduler with workers to run them on instead (see
-    `SCHEDULER_TIMEOUT`). `options` go to `solve` for every point; a time limit bounds each.
+    `SCHEDULER_TIMEOUT`). `options` are `solve`'s keywords, for every point; a time limit
+    bounds each.
     A point whose overrides give an invalid instance has status "invalid" and a message.
     Each point is built anew. With `reuse` and `jobs=1`, a point re-uses the model of the
     previous one where only costs or shares changed (see `sourcing.resolve`); it is off by
@@ -121,6 +122,7 @@ def sweep(
     optimum is nearly all of a re-solve, and the build it saves is a small part). Statuses and
     objectives agree either way; where several plans tie, the reported plan may differ.
     """
+    solver = SolveOptions.of(**options)
     points = _points(settings)
     for point in points[:1]:  # fail early, naming the path, if a path does not exist
         try:
@@ -130,16 +132,16 @@ def sweep(
                 raise
     data = instance.model_dump(by_alias=True, exclude_none=True)
     if scheduler is not None:
-        rows = _run_dask(scheduler, data, points, options, progress)
+        rows = _run_dask(scheduler, data, points, solver, progress)
     else:
-        rows = _run_local(data, points, options, jobs, progress, reuse)
+        rows = _run_local(data, points, solver, jobs, progress, reuse)
     return rows_frame(rows)
 
 
 def _run_local(
     data: dict[str, Any],
     points: list[dict[str, Any]],
-    options: dict[str, Any],
+    options: SolveOptions,
     jobs: int | None,
     progress: Progress | None,
     reuse: bool,
@@ -148,7 +150,7 @@ def _run_local(
     workers = min(jobs or cores, cores, len(points)) or 1
     rows: list[dict[str, Any] | None] = [None] * len(points)
     if workers == 1:
-        resolver = Resolver(SolveOptions.from_keywords(options)) if reuse else None
+        resolver = Resolver(options) if reuse else None
         for i, point in enumerate(points):
             rows[i] = _solve_point(data, point, options, resolver)
             if progress:
@@ -256,7 +258,7 @@ def _run_dask(
     address: str,
     data: dict[str, Any],
     points: list[dict[str, Any]],
-    options: dict[str, Any],
+    options: SolveOptions,
     progress: Progress | None,
 ) -> list[dict[str, Any]]:
     from dask.distributed import as_completed

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import pyomo.environ as pyo
 from pyomo.common.gc_manager import PauseGC
 
-from sourcing.data import ModelData, build_data, demand_table
+from sourcing.data import Mode, ModelData, build_data, demand_table
 from sourcing.model.balance import add_demand_balance
 from sourcing.model.capacity import (
     add_min_order,
@@ -58,7 +58,7 @@ def disruption_stages(instance: Instance) -> list[Stage]:
         Stage(
             s.id,
             s.probability,
-            build_data(instance, capacity_factor=s.capacity_factor, recourse=True),
+            build_data(instance, Mode.DISRUPTION, capacity_factor=s.capacity_factor),
         )
         for s in instance.scenarios
     ]
@@ -68,7 +68,7 @@ def disruption_stages(instance: Instance) -> list[Stage]:
             Stage(
                 f"outage:{r.id}",
                 0.0,
-                build_data(instance, capacity_factor={r.id: 0.0}, recourse=True),
+                build_data(instance, Mode.DISRUPTION, capacity_factor={r.id: 0.0}),
                 limit,
             )
             for r in instance.regions
@@ -84,7 +84,9 @@ def _add_stage(block: pyo.Block, data: ModelData, formulation: Formulation) -> N
     add_offer_limit(block, data)
     add_min_order(block, data)
     add_supplier_capacity(block, data)
-    if data.elastic:  # the diagnosis relaxes capacities: the tightening rows would not hold
+    if (
+        data.mode is Mode.ELASTIC
+    ):  # the diagnosis relaxes capacities: the tightening rows would not hold
         return
     if formulation.flow_contracts:
         add_flow_contracts(block, data)
@@ -121,7 +123,7 @@ def _build(data: ModelData, stages: Sequence[Stage], formulation: Formulation) -
     add_group_share_min(m, data)
     add_supplier_share_max(m, data)
     add_min_suppliers(m, data)
-    if formulation.symmetry and not data.elastic:
+    if formulation.symmetry and data.mode is not Mode.ELASTIC:
         add_symmetry_breaking(m, data, suppliers)
     costs = [(1.0 - sum(s.probability for s in stages), stage_cost(m, data))]
     if stages:

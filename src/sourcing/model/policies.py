@@ -15,7 +15,7 @@ from typing import Any
 
 import pyomo.environ as pyo
 
-from sourcing.data import Cell, Flow, ModelData, ShareRow
+from sourcing.data import Cell, Flow, Mode, ModelData, ShareRow
 from sourcing.errors import InfeasibleError
 from sourcing.model.families import (
     GROUP_SHARE_MAX,
@@ -223,7 +223,7 @@ def add_min_suppliers(m: pyo.ConcreteModel, data: ModelData) -> None:
     for s, p in pairs:
         by_product[p].append(s)
     short = {p: len(found) for p, found in by_product.items() if len(found) < k}
-    if short and not data.elastic:  # the diagnosis relaxes k instead
+    if short and data.mode is not Mode.ELASTIC:  # the diagnosis relaxes k instead
         detail = ", ".join(f"{p!r} has {n}" for p, n in short.items())
         raise InfeasibleError(
             f"min_suppliers asks for {k} suppliers per product, but only so many may deliver "
