@@ -2,7 +2,7 @@
 arrays and handed to HiGHS in one call.
 
 A second, independent implementation of the plain model of `docs/model.md` (no tightening
-rows): it reads the `Instance` only, never `sourcing.data` or `sourcing.model`, so that an
+rows): it reads the `Instance` only, never `sourcing.model.data` or `sourcing.model`, so that an
 objective equal to the project's checks both. It covers what the generated instances use:
 offers, capacities, minimum orders, fixed costs, stock, unmet demand, transport, tariffs, caps,
 floors (pooled or not) and bans. An instance with scenarios, resilience, a risk weight,
@@ -24,7 +24,7 @@ from typing import Any
 import highspy
 import numpy as np
 
-from sourcing.schema import Instance
+from sourcing.instance.schema import Instance
 
 
 @dataclass
@@ -512,7 +512,7 @@ class Against:
 def against(path: Any, mip_gap: float, time_limit: float | None) -> Against:
     """Solve the instance file at `path` directly and with `sourcing.solve`."""
     from sourcing import solve
-    from sourcing.io import load_instance
+    from sourcing.instance.io import load_instance
     from sourcing.pipeline import Pipeline, model_size
     from sourcing.solver import SolveOptions
 

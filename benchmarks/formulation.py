@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from sourcing.bench import SolverRun, relative_gap, track_highs
-from sourcing.generate import generate
+from sourcing.instance.generate import generate
 from sourcing.model import FORMULATIONS
 from sourcing.pipeline import Pipeline
 from sourcing.solver import SolveOptions, lp_start

@@ -43,8 +43,8 @@ def measure(size: str, time_limit: float | None = None) -> dict[str, Any]:
     from dataclasses import replace
 
     from phases import MEMORY_TIME_LIMIT, SEED, build, solve_options, write_instance
-    from sourcing.generate import generate
-    from sourcing.io import load_instance
+    from sourcing.instance.generate import generate
+    from sourcing.instance.io import load_instance
     from sourcing.pipeline import model_size
 
     time_limit = MEMORY_TIME_LIMIT if time_limit is None else time_limit
@@ -87,7 +87,7 @@ def measure(size: str, time_limit: float | None = None) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("size", help="a size of sourcing.generate: S, M, L, XL, XXL, LANES")
+    parser.add_argument("size", help="a generated size: S, M, L, XL, XXL, LANES")
     parser.add_argument("--time-limit", type=float, help="of the solve, s (default: 10)")
     parser.add_argument("--here", action="store_true", help="measure in this process")
     args = parser.parse_args(argv)

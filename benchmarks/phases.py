@@ -21,16 +21,16 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from sourcing.api import solve_with
-from sourcing.data import ModelData
-from sourcing.generate import SIZES, generate
-from sourcing.io import dump_instance
+from sourcing.explain.results import Results
+from sourcing.instance.generate import SIZES, generate
+from sourcing.instance.io import dump_instance
+from sourcing.instance.overrides import apply_overrides
+from sourcing.instance.schema import Instance
 from sourcing.model import Stage
+from sourcing.model.data import ModelData
 from sourcing.pipeline import Pipeline, model_size
-from sourcing.resolve import Resolver
-from sourcing.results import Results
-from sourcing.schema import Instance
 from sourcing.solver import HandedOver, SolveOptions, SolverOutcome
-from sourcing.study import apply_overrides
+from sourcing.studies.resolver import Resolver
 
 SEED = 1
 ORDER = tuple(SIZES)  # smallest first
@@ -68,7 +68,8 @@ def describe(options: SolveOptions) -> str:
 
 
 def parse_sizes(text: str) -> list[str]:
-    """`S,M,L` as sizes of `sourcing.generate`, smallest first; unknown names raise ValueError."""
+    """`S,M,L` as generated sizes (`sourcing.instance.generate`), smallest first; unknown names
+    raise ValueError."""
     names = [name.strip().upper() for name in text.split(",") if name.strip()]
     unknown = [name for name in names if name not in SIZES]
     if unknown or not names:

@@ -48,8 +48,8 @@ from phases import (
     write_instance,
 )
 from sourcing.bench import SOLVERS, bench, progress_line
-from sourcing.generate import generate
-from sourcing.io import load_instance
+from sourcing.instance.generate import generate
+from sourcing.instance.io import load_instance
 
 REPEATS = 3
 COLUMNS = (
@@ -278,7 +278,8 @@ def notes(rows: list[dict[str, Any]], commit: str) -> str:
     whatif = [r for r in rows if "objectives" in r]
     lines = [
         "",
-        f"Generated instances (`sourcing.generate`, seed {SEED}); times in seconds, wall clock.",
+        f"Generated instances (`sourcing.instance.generate`, seed {SEED}); "
+        "times in seconds, wall clock.",
         f"Load, build, hand-over and floor: best of {REPEATS}. Solve, extract, what-if: once.",
         "Floor: a new `highspy.Highs()` (output off) plus one `passModel` of the hand-over's own "
         "arrays, ready as numpy arrays; the ratios divide by it.",

@@ -13,7 +13,7 @@ import pytest
 
 from direct import Floor
 from phases import build, describe, write_instance
-from sourcing.io import load_instance
+from sourcing.instance.io import load_instance
 
 # Rounds of the slow phases (the fast ones are calibrated by pytest-benchmark).
 SOLVE_ROUNDS = {"S": 5, "M": 3, "L": 3, "XL": 1}

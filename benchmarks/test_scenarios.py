@@ -10,9 +10,9 @@ from __future__ import annotations
 import pytest
 
 from phases import SEED
-from sourcing.generate import generate
+from sourcing.instance.generate import generate
+from sourcing.instance.schema import Instance
 from sourcing.pipeline import Pipeline, model_size
-from sourcing.schema import Instance
 from sourcing.solver import SolveOptions
 
 COUNTS = [1, 10, 50]

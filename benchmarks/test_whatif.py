@@ -24,7 +24,7 @@ from phases import (
     WHATIF_SIZES,
     agree,
 )
-from sourcing.sweep import sweep
+from sourcing.studies.sweep import sweep
 
 ROUNDS = {"S": 3}  # one round elsewhere: a warm round needs an untimed base solve first
 LEVELS = [0.3, 0.2, 0.1, 0.05, 0.0]

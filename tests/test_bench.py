@@ -27,9 +27,9 @@ from sourcing.bench import (
     write_mps,
 )
 from sourcing.cli import main
-from sourcing.data import build_data
-from sourcing.generate import generate
+from sourcing.instance.generate import generate
 from sourcing.model import build_model, disruption_stages
+from sourcing.model.data import build_data
 from sourcing.solver import handover
 
 pytest.importorskip("pyscipopt")

@@ -15,8 +15,8 @@ from sourcing.check import (
     transport_cost,
 )
 from sourcing.errors import CheckError
+from sourcing.instance.schema import Instance
 from sourcing.plan import Plan
-from sourcing.schema import Instance
 
 TOTAL = 416.5
 

@@ -17,10 +17,10 @@ from click.testing import CliRunner, Result
 
 import sourcing.api
 import sourcing.cli
-from sourcing import outdir
 from sourcing.cli import main
 from sourcing.errors import NoSolutionError, SourcingError, UsageError
-from sourcing.results import empty_results
+from sourcing.explain.results import empty_results
+from sourcing.output import outdir
 
 SPEC_KEYS = {
     "instance",

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from sourcing import InfeasibleError, Instance, solve
-from sourcing.diagnose import diagnose
+from sourcing.explain.diagnose import diagnose
 
 
 def instance(**extra: Any) -> Instance:

@@ -13,8 +13,8 @@ from click.testing import CliRunner
 
 from sourcing import Instance
 from sourcing.cli import main
-from sourcing.frontier import hhi_frontier, outage_frontier
-from sourcing.io import dump_instance
+from sourcing.instance.io import dump_instance
+from sourcing.studies.frontier import hhi_frontier, outage_frontier
 
 DATA = {
     "name": "three",

@@ -13,12 +13,12 @@ import numpy as np
 import pyomo.environ as pyo
 import pytest
 
-from sourcing.data import build_data
-from sourcing.generate import generate
-from sourcing.io import INSTANCES_DIR, load_instance
+from sourcing.instance.generate import generate
+from sourcing.instance.io import INSTANCES_DIR, load_instance
+from sourcing.instance.schema import Instance
 from sourcing.model import build_model, disruption_stages
+from sourcing.model.data import build_data
 from sourcing.model.rows import RECORD
-from sourcing.schema import Instance
 from sourcing.solver import SolveOptions, _compiled, _from_record, handover, run, standard_form
 
 FILES = sorted(Path(INSTANCES_DIR).glob("**/*.yaml"))

@@ -22,8 +22,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sourcing import Instance, solve
-from sourcing.diagnose import diagnose
-from sourcing.io import INSTANCES_DIR
+from sourcing.explain.diagnose import diagnose
+from sourcing.instance.io import INSTANCES_DIR
 from sourcing.solver import SolveOptions
 
 CAPS = INSTANCES_DIR / "examples" / "caps.yaml"  # CN at 6, JP at 10, demand 100, CN <= 20 %: 920

@@ -18,10 +18,10 @@ from hypothesis import HealthCheck, given, reject, settings
 from hypothesis import strategies as st
 
 from sourcing.errors import InstanceError
-from sourcing.formats import dump_yaml
-from sourcing.io import INSTANCES_DIR, load_instance, read_data, text_keys
-from sourcing.outdir import MANIFEST
-from sourcing.schema import Instance
+from sourcing.instance.formats import dump_yaml
+from sourcing.instance.io import INSTANCES_DIR, load_instance, read_data, text_keys
+from sourcing.instance.schema import Instance
+from sourcing.output.outdir import MANIFEST
 
 EXAMPLES = sorted(
     p for p in (INSTANCES_DIR / "examples").iterdir() if p.suffix in {".yaml", ".json", ".toml"}

@@ -8,7 +8,7 @@ import pytest
 
 from sourcing import load_instance, solve
 from sourcing.check import check_plan
-from sourcing.io import DEFAULT_INSTANCE, INSTANCES_DIR
+from sourcing.instance.io import DEFAULT_INSTANCE, INSTANCES_DIR
 
 RECORDED = {
     "default.yaml": 15644.94477,

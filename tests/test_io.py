@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from sourcing import formats, io
 from sourcing.errors import InstanceError
-from sourcing.fields import lookup
-from sourcing.io import dump_instance, json_schema, load_instance, read_data
-from sourcing.schema import Instance
+from sourcing.instance import formats, io
+from sourcing.instance.fields import lookup
+from sourcing.instance.io import dump_instance, json_schema, load_instance, read_data
+from sourcing.instance.schema import Instance
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "instances" / "examples"
 

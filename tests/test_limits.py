@@ -15,7 +15,7 @@ from click.testing import CliRunner
 
 from sourcing import NoSolutionError, solve
 from sourcing.cli import main
-from sourcing.generate import generate, generate_data
+from sourcing.instance.generate import generate, generate_data
 
 
 def test_time_limit_without_a_plan_is_no_solution():

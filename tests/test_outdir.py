@@ -3,7 +3,7 @@
 Real processes, real signals and the real filesystem: the CLI runs with `--output .` among user
 files, beside a process appending to a log, into folders holding an earlier run's files or
 someone else's, into read-only folders and onto files; children are killed (SIGKILL) at each
-step of the protocol of `sourcing.outdir.write`, or get SIGTERM or SIGINT while it renames.
+step of the protocol of `sourcing.output.outdir.write`, or get SIGTERM or SIGINT while it renames.
 """
 
 from __future__ import annotations
@@ -30,8 +30,8 @@ import sourcing.cli
 from sourcing import Instance, interrupts, load_instance, solve
 from sourcing.cli import main
 from sourcing.errors import OutputError
-from sourcing.outdir import MANIFEST
-from sourcing.results import OUTPUT_FILES
+from sourcing.explain.results import OUTPUT_FILES
+from sourcing.output.outdir import MANIFEST
 
 REPO = Path(__file__).resolve().parents[1]
 CAPS = REPO / "instances" / "examples" / "caps.yaml"
@@ -486,7 +486,7 @@ def _read_only(folder: Path) -> list[str]:
 
 
 WRITE_API = (  # the writer itself, without the CLI's pre-flight check
-    "import sys; from sourcing import outdir; "
+    "import sys; from sourcing.output import outdir; "
     "outdir.write(sys.argv[1], {'a.txt': outdir.text_file('a')}, command='solve')"
 )
 

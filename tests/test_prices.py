@@ -130,7 +130,7 @@ def test_policy_costs_in_json_and_table(tmp_path):
     from click.testing import CliRunner
 
     from sourcing.cli import main
-    from sourcing.io import dump_instance
+    from sourcing.instance.io import dump_instance
 
     path = tmp_path / "caps.yaml"
     dump_instance(instance({"caps": [{"id": "cn-cap", "group": "CN", "max_share": 0.2}]}), path)

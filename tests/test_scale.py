@@ -13,10 +13,10 @@ import pytest
 
 from sourcing import solve
 from sourcing.check import transport_cost
-from sourcing.data import build_data, transport_costs
+from sourcing.instance.schema import Instance
 from sourcing.model import PLAIN, build_model
+from sourcing.model.data import build_data, transport_costs
 from sourcing.model.rows import record_of
-from sourcing.schema import Instance
 from sourcing.solver import row_key
 
 SUPPLIERS = 40

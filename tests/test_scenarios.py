@@ -23,7 +23,7 @@ from sourcing import Instance, Results, solve
 from sourcing.check import check_plan
 from sourcing.cli import main
 from sourcing.errors import InstanceError
-from sourcing.generate import generate, generate_data
+from sourcing.instance.generate import generate, generate_data
 from sourcing.plan import Plan, StagePlan
 
 REL = 1e-9

@@ -12,9 +12,9 @@ import pytest
 import yaml
 
 from sourcing.errors import InstanceError, Problem
-from sourcing.fields import lookup
-from sourcing.io import load_instance
-from sourcing.schema import (
+from sourcing.instance.fields import lookup
+from sourcing.instance.io import load_instance
+from sourcing.instance.schema import (
     DEFAULT_MARKET,
     DEFAULT_MIN_SUPPLIER_SHARE,
     Cap,

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from sourcing import solve
-from sourcing.data import build_data
-from sourcing.generate import Size, generate
+from sourcing.instance.generate import Size, generate
 from sourcing.model import build_model, disruption_stages
+from sourcing.model.data import build_data
 
 pyscipopt = pytest.importorskip("pyscipopt")
 

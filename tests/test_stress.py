@@ -15,8 +15,8 @@ from click.testing import CliRunner
 
 from sourcing import Instance, solve
 from sourcing.cli import main
-from sourcing.io import dump_instance
-from sourcing.stress import outage_table
+from sourcing.instance.io import dump_instance
+from sourcing.studies.stress import outage_table
 
 DATA = {
     "name": "stress",

@@ -17,16 +17,17 @@ import pytest
 import tomli_w
 from click.testing import CliRunner
 
-from sourcing import fields, solve
+from sourcing import solve
 from sourcing.check import check_plan
 from sourcing.cli import main
-from sourcing.diagnose import _verify
 from sourcing.errors import InstanceError
-from sourcing.formats import dump_yaml
-from sourcing.io import load_instance, text_keys
-from sourcing.schema import Instance
+from sourcing.explain.diagnose import _verify
+from sourcing.instance import fields
+from sourcing.instance.formats import dump_yaml
+from sourcing.instance.io import load_instance, text_keys
+from sourcing.instance.schema import Instance
 from sourcing.solver import SolveOptions
-from sourcing.stress import with_penalties
+from sourcing.studies.stress import with_penalties
 
 Data = dict[str, Any]
 ROOT = Path(__file__).resolve().parents[1]

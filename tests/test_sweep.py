@@ -20,11 +20,11 @@ from click.testing import CliRunner, Result
 
 from sourcing import Instance, InstanceError, UsageError, dump_instance, load_instance, solve
 from sourcing.cli import main
-from sourcing.frontier import frontier
-from sourcing.io import INSTANCES_DIR
-from sourcing.results import COST_COMPONENTS
-from sourcing.study import apply_overrides, grid
-from sourcing.sweep import frame_records, sweep
+from sourcing.explain.results import COST_COMPONENTS
+from sourcing.instance.io import INSTANCES_DIR
+from sourcing.instance.overrides import apply_overrides, grid
+from sourcing.studies.frontier import frontier
+from sourcing.studies.sweep import frame_records, sweep
 
 CAPS = INSTANCES_DIR / "examples" / "caps.yaml"  # CN at 6, JP at 10, demand 100, CN <= 20 %
 PATH = "policies.caps[cn-cap].max_share"

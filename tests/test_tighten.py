@@ -9,14 +9,14 @@ import numpy as np
 import pytest
 
 from sourcing import Instance, solve
-from sourcing.data import build_data
 from sourcing.errors import UsageError
-from sourcing.generate import generate
+from sourcing.instance.generate import generate
+from sourcing.instance.overrides import apply_overrides
 from sourcing.model import PLAIN, TIGHT, build_model, disruption_stages
+from sourcing.model.data import build_data
 from sourcing.model.tighten import interchangeable_suppliers
-from sourcing.resolve import Resolver
 from sourcing.solver import SolveOptions, handover, lp_start, run
-from sourcing.study import apply_overrides
+from sourcing.studies.resolver import Resolver
 
 TWO_MARKETS = {
     "name": "two-markets",

@@ -10,8 +10,8 @@ from click.testing import CliRunner
 
 from sourcing import InstanceError, UsageError, load_instance
 from sourcing.cli import main
-from sourcing.io import INSTANCES_DIR
-from sourcing.study import apply_whatifs, load_whatifs, whatif_file_for
+from sourcing.instance.io import INSTANCES_DIR
+from sourcing.instance.overrides import apply_whatifs, load_whatifs, whatif_file_for
 
 CAPS = INSTANCES_DIR / "examples" / "caps.yaml"  # CN at 6, JP at 10, demand 100, CN <= 20 %
 

@@ -17,9 +17,9 @@ import yaml
 from sourcing import load_instance, solve
 from sourcing.check import check_plan
 from sourcing.errors import InstanceError, UsageError
-from sourcing.formats import _FastLoader, _ReportingLoader, load_yaml
-from sourcing.io import INSTANCES_DIR
-from sourcing.study import apply_overrides, parse_value
+from sourcing.instance.formats import _FastLoader, _ReportingLoader, load_yaml
+from sourcing.instance.io import INSTANCES_DIR
+from sourcing.instance.overrides import apply_overrides, parse_value
 
 # plain scalar -> what it is (YAML 1.1 readers such as PyYAML's default differ where marked)
 SCALARS: list[tuple[str, Any]] = [

@@ -21,11 +21,11 @@ _HOMES = {
     "NoSolutionError": "sourcing.errors",
     "SourcingError": "sourcing.errors",
     "UsageError": "sourcing.errors",
-    "DEFAULT_INSTANCE": "sourcing.io",
-    "dump_instance": "sourcing.io",
-    "load_instance": "sourcing.io",
-    "Results": "sourcing.results",
-    "Instance": "sourcing.schema",
+    "DEFAULT_INSTANCE": "sourcing.instance.io",
+    "dump_instance": "sourcing.instance.io",
+    "load_instance": "sourcing.instance.io",
+    "Results": "sourcing.explain.results",
+    "Instance": "sourcing.instance.schema",
 }
 
 if TYPE_CHECKING:
@@ -38,9 +38,9 @@ if TYPE_CHECKING:
         SourcingError,
         UsageError,
     )
-    from sourcing.io import DEFAULT_INSTANCE, dump_instance, load_instance
-    from sourcing.results import Results
-    from sourcing.schema import Instance
+    from sourcing.explain.results import Results
+    from sourcing.instance.io import DEFAULT_INSTANCE, dump_instance, load_instance
+    from sourcing.instance.schema import Instance
 
 
 def __getattr__(name: str) -> Any:

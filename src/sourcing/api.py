@@ -7,15 +7,15 @@ from dataclasses import replace
 
 import pandas as pd
 
-from sourcing.pipeline import Pipeline
-from sourcing.prices import policy_costs as price_policies
-from sourcing.results import (
+from sourcing.explain.prices import policy_costs as price_policies
+from sourcing.explain.results import (
     POLICY_COST_COLUMNS,
     Results,
     empty_results,
     with_resilience_cost,
 )
-from sourcing.schema import Instance
+from sourcing.instance.schema import Instance
+from sourcing.pipeline import Pipeline
 from sourcing.solver import SolveOptions
 
 
@@ -68,9 +68,7 @@ def solve(
             "verbose": verbose,
         }
     )
-    return solve_with(
-        instance, options, policy_costs=policy_costs, resilience_cost=resilience_cost
-    )
+    return solve_with(instance, options, policy_costs=policy_costs, resilience_cost=resilience_cost)
 
 
 def solve_with(

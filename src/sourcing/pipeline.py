@@ -7,13 +7,13 @@ in the package goes through it (the Python API, the re-solver of sweeps, the fro
 diagnosis, the re-optimised outages, the benchmark's export). Each step may also be called on
 its own, which the re-solver and the benchmarks do:
 
-- `build`: the sparse tables (`sourcing.data.build_data`, in the pipeline's `Mode`), the
+- `build`: the sparse tables (`sourcing.model.data.build_data`, in the pipeline's `Mode`), the
   disruption stages and the Pyomo model, then `edit`, if given (extra rows, fixed contracts, a
   different objective);
 - `hand_over`: the model's arrays to a new HiGHS instance (`sourcing.solver.handover`);
 - `run`: HiGHS under the options (`sourcing.solver.run`);
 - `finish`: the plan read from HiGHS's values, checked by the independent checker, with its
-  tables (`sourcing.results.plan_results`); an infeasible instance gets its diagnosis.
+  tables (`sourcing.explain.results.plan_results`); an infeasible instance gets its diagnosis.
 """
 
 from __future__ import annotations
@@ -27,16 +27,16 @@ import numpy as np
 from pyomo.common.gc_manager import PauseGC
 
 from sourcing.check import assert_plan_ok
-from sourcing.data import Mode, ModelData, build_data
 from sourcing.errors import InfeasibleError, NoSolutionError
+from sourcing.explain.prices import row_duals
+from sourcing.explain.results import Results, empty_results, plan_results
+from sourcing.instance.schema import Instance
 from sourcing.model import Stage, build_model, disruption_stages
+from sourcing.model.data import Mode, ModelData, build_data
 from sourcing.model.variables import var_of
 from sourcing.plan import Plan, StagePlan
-from sourcing.prices import row_duals
-from sourcing.recourse import solve_recourse
-from sourcing.results import Results, empty_results, plan_results
-from sourcing.schema import Instance
 from sourcing.solver import HandedOver, SolveOptions, SolverOutcome, handover, run
+from sourcing.solver.recourse import solve_recourse
 
 ZERO = 1e-7
 DECIMALS = 9
@@ -166,8 +166,10 @@ class Pipeline:
             return self.finish()
 
     def infeasible(self, size: dict[str, int]) -> Results:
-        """Results for an infeasible instance, with the diagnosis of `sourcing.diagnose`."""
-        from sourcing.diagnose import diagnose  # imported only when there is something to explain
+        """Results for an infeasible instance, with the diagnosis of `sourcing.explain.diagnose`."""
+        from sourcing.explain.diagnose import (
+            diagnose,  # imported only when there is something to explain
+        )
 
         clock = time.perf_counter()
         diagnosis = diagnose(self.instance, self.options)

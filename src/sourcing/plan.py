@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from sourcing.schema import Period
+from sourcing.instance.schema import Period
 
 FlowKey = tuple[str, str, str, Period]
 """(supplier, product, market, period)."""

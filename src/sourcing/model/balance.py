@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pyomo.environ as pyo
 
-from sourcing.data import ModelData
 from sourcing.errors import InfeasibleError
+from sourcing.model.data import ModelData
 from sourcing.model.rows import add_rows, equal
 from sourcing.model.variables import var_of
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import pyomo.environ as pyo
 from pyomo.common.gc_manager import PauseGC
 
-from sourcing.data import Mode, ModelData, build_data, demand_table
+from sourcing.instance.schema import Instance
 from sourcing.model.balance import add_demand_balance
 from sourcing.model.capacity import (
     add_min_order,
@@ -16,6 +16,7 @@ from sourcing.model.capacity import (
     add_offer_limit,
     add_supplier_capacity,
 )
+from sourcing.model.data import Mode, ModelData, build_data, demand_table
 from sourcing.model.objective import add_total_cost, stage_cost
 from sourcing.model.policies import (
     add_delivered,
@@ -35,7 +36,6 @@ from sourcing.model.tighten import (
     add_symmetry_breaking,
 )
 from sourcing.model.variables import add_contracts, add_variables
-from sourcing.schema import Instance
 
 
 @dataclass(frozen=True)

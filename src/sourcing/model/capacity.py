@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pyomo.environ as pyo
 
-from sourcing.data import ModelData
+from sourcing.model.data import ModelData
 from sourcing.model.families import MIN_ORDER, OFFER_LIMIT, SUPPLIER_CAPACITY
 from sourcing.model.rows import add_rows, greater, less
 from sourcing.model.variables import var_of

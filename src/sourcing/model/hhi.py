@@ -12,7 +12,7 @@ from typing import Any
 
 import pyomo.environ as pyo
 
-from sourcing.data import ModelData
+from sourcing.model.data import ModelData
 from sourcing.model.rows import add_rows, greater, less
 from sourcing.model.variables import var_of
 

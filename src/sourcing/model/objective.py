@@ -7,10 +7,10 @@ from typing import Any
 
 import pyomo.environ as pyo
 
-from sourcing.data import ModelData
+from sourcing.instance.schema import Risk
+from sourcing.model.data import ModelData
 from sourcing.model.rows import add_rows, greater, set_objective
 from sourcing.model.variables import var_of
-from sourcing.schema import Risk
 
 Terms = list[tuple[float, Any]]  # (coefficient, variable) pairs of a linear expression
 

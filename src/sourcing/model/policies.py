@@ -15,8 +15,8 @@ from typing import Any
 
 import pyomo.environ as pyo
 
-from sourcing.data import Cell, Flow, Mode, ModelData, ShareRow
 from sourcing.errors import InfeasibleError
+from sourcing.model.data import Cell, Flow, Mode, ModelData, ShareRow
 from sourcing.model.families import (
     GROUP_SHARE_MAX,
     GROUP_SHARE_MIN,

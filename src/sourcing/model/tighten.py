@@ -14,10 +14,10 @@ from typing import Any
 
 import pyomo.environ as pyo
 
-from sourcing.data import ModelData
+from sourcing.instance.schema import Instance
+from sourcing.model.data import ModelData
 from sourcing.model.rows import add_rows, greater, less
 from sourcing.model.variables import var_of
-from sourcing.schema import Instance
 
 TOLERANCE = 1e-9
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import pyomo.environ as pyo
 
-from sourcing.data import ModelData
+from sourcing.model.data import ModelData
 from sourcing.model.rows import record_of
 
 LOOKUP = "_sourcing_lookup"

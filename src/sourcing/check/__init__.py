@@ -18,9 +18,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from sourcing.errors import CheckError
-from sourcing.fields import lookup
-from sourcing.plan import CellKey, FlowKey, Plan, StagePlan
-from sourcing.schema import (
+from sourcing.instance.fields import lookup
+from sourcing.instance.schema import (
     NOMINAL,
     Ban,
     Cap,
@@ -35,6 +34,7 @@ from sourcing.schema import (
     group_members,
     period_key,
 )
+from sourcing.plan import CellKey, FlowKey, Plan, StagePlan
 
 COST_KEYS = (
     "fixed",

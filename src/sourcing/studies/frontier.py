@@ -15,15 +15,15 @@ import numpy as np
 import pandas as pd
 
 from sourcing.api import solve_with
-from sourcing.data import ModelData
 from sourcing.errors import UsageError
+from sourcing.explain.results import Results
+from sourcing.instance.overrides import MAX_POINTS, apply_overrides
+from sourcing.instance.schema import Instance
+from sourcing.model.data import ModelData
 from sourcing.model.hhi import add_hhi_limit
 from sourcing.pipeline import Pipeline
-from sourcing.results import Results
-from sourcing.schema import Instance
 from sourcing.solver import SolveOptions
-from sourcing.study import MAX_POINTS, apply_overrides
-from sourcing.sweep import Progress, point_row, rows_frame, sweep
+from sourcing.studies.sweep import Progress, point_row, rows_frame, sweep
 
 SLOPE_TOLERANCE = 1e-6
 HHI_TANGENTS = 24

@@ -3,7 +3,7 @@
 Field validation (types, ranges, unknown keys) is done by pydantic, strictly: a number field
 takes a number (not the text "5", not `true`), a text field takes text (not 7), a flag takes
 `true` or `false`, and every number lies in the range the model solves reliably (the kinds of
-value and their limits are in `sourcing.fields`, explained in docs/limits.md). Checks that
+value and their limits are in `sourcing.instance.fields`, explained in docs/limits.md). Checks that
 need the whole instance (unknown or duplicate ids, unknown periods in per-period maps) run in
 `Instance._check_references` and raise `InstanceError` with every problem at once.
 """
@@ -23,7 +23,7 @@ from pydantic import (
 )
 
 from sourcing.errors import InstanceError, Problem
-from sourcing.fields import (
+from sourcing.instance.fields import (
     CapacityFactor,
     Count,
     CoveredIds,

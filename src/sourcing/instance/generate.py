@@ -14,7 +14,7 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
-from sourcing.schema import Instance
+from sourcing.instance.schema import Instance
 
 REGIONS = ("TW", "KR", "JP", "CN", "US", "EU", "UK", "SG")
 ALLIES = ("TW", "KR", "JP", "US", "EU", "UK", "SG")
@@ -224,7 +224,7 @@ def generate_data(size: str | Size, seed: int = 0, scenarios: int = 0) -> dict[s
     data: dict[str, Any] = {
         "name": f"generated-{size if isinstance(size, str) else 'custom'}-{seed}"
         + (f"-{scenarios}-scenarios" if scenarios else ""),
-        "description": "Seeded synthetic instance from sourcing.generate",
+        "description": "Seeded synthetic instance from sourcing.instance.generate",
         "units": {"quantity": "thousand wafers", "money": "EUR million"},
         "periods": periods,
         "regions": [{"id": r} for r in REGIONS],

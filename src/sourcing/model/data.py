@@ -16,8 +16,8 @@ from enum import Enum
 
 from pyomo.common.gc_manager import PauseGC
 
-from sourcing.fields import lookup
-from sourcing.schema import (
+from sourcing.instance.fields import lookup
+from sourcing.instance.schema import (
     Ban,
     Cap,
     Floor,

@@ -11,7 +11,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from sourcing.results import COST_COMPONENTS, Results
+from sourcing.explain.results import COST_COMPONENTS, Results
 
 
 def _number(value: float, digits: int = 2) -> str:

@@ -30,10 +30,11 @@ import highspy
 import numpy as np
 import pyomo.environ as pyo
 
-from sourcing.data import Coverage, Mode, ModelData, build_data
 from sourcing.errors import InfeasibleError, InstanceError
-from sourcing.fields import lookup
+from sourcing.instance.fields import lookup
+from sourcing.instance.schema import Cap, Floor, Instance, group_members, period_key
 from sourcing.model import Stage
+from sourcing.model.data import Coverage, Mode, ModelData, build_data
 from sourcing.model.families import (
     GROUP_SHARE_MAX,
     GROUP_SHARE_MIN,
@@ -44,7 +45,6 @@ from sourcing.model.families import (
     SUPPLIER_SHARE_MAX,
 )
 from sourcing.pipeline import Pipeline
-from sourcing.schema import Cap, Floor, Instance, group_members, period_key
 from sourcing.solver import HandedOver, SolveOptions, configure, row_key
 
 MAX_SINGLE_TESTS = 60

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sourcing.data import ModelData
 from sourcing.errors import NoSolutionError, UsageError
+from sourcing.model.data import ModelData
 from sourcing.model.resilience import add_outage_shortage
 from sourcing.solver import SolveOptions
 

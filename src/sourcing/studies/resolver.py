@@ -20,15 +20,15 @@ from typing import Any
 
 import numpy as np
 
-from sourcing.data import ModelData, ShareRow, build_data
 from sourcing.errors import InfeasibleError
+from sourcing.explain.results import Results
+from sourcing.instance.schema import Instance
 from sourcing.model import disruption_stages
+from sourcing.model.data import ModelData, ShareRow, build_data
 from sourcing.model.families import GROUP_SHARE_MAX, GROUP_SHARE_MIN, SUPPLIER_SHARE_MAX
 from sourcing.model.policies import count_products, share_layout, share_terms, supplier_rule
 from sourcing.model.tighten import interchangeable_suppliers
 from sourcing.pipeline import Pipeline
-from sourcing.results import Results
-from sourcing.schema import Instance
 from sourcing.solver import HandedOver, SolveOptions, row_key
 
 # Tables that must match exactly for an in-place update (everything but costs and shares).

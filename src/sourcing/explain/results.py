@@ -11,13 +11,13 @@ from typing import Any
 import pandas as pd
 
 from sourcing.check import cvar, plan_costs, plan_stock, stage_costs, stage_definitions
-from sourcing.data import ModelData, demand_table
 from sourcing.errors import InfeasibleError, NoSolutionError
-from sourcing.outdir import csv_file, text_file
-from sourcing.outdir import write as write_run
+from sourcing.explain.prices import RowDuals, binding_rows
+from sourcing.instance.schema import NOMINAL, Instance, group_members
+from sourcing.model.data import ModelData, demand_table
+from sourcing.output.outdir import csv_file, text_file
+from sourcing.output.outdir import write as write_run
 from sourcing.plan import Plan
-from sourcing.prices import RowDuals, binding_rows
-from sourcing.schema import NOMINAL, Instance, group_members
 
 OUTPUT_FILES = (
     "flows.csv",
@@ -173,7 +173,7 @@ class Results:
     def to_dir(self, directory: str | Path) -> Path:
         """Write the CSV tables and summary.json into `directory` (created if missing).
 
-        Written by `sourcing.outdir.write` as one run of `solve`: each file atomically, with
+        Written by `sourcing.output.outdir.write` as one run of `solve`: each file atomically, with
         the manifest `sourcing-run.json` listing them; the files of the earlier run in
         `directory` that this one does not write are removed, nothing else is touched. A file
         of the same name that no earlier run wrote makes it raise `OutputError` before writing

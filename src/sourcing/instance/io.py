@@ -20,8 +20,8 @@ from typing import Any
 import yaml
 
 from sourcing.errors import InstanceError, Problem
-from sourcing.formats import dump_yaml, parse, structure_problems, toml_problem
-from sourcing.schema import Instance
+from sourcing.instance.formats import dump_yaml, parse, structure_problems, toml_problem
+from sourcing.instance.schema import Instance
 
 SUFFIXES = {".yaml": "yaml", ".yml": "yaml", ".json": "json", ".toml": "toml"}
 MAX_FILE_BYTES = 256 * 2**20
@@ -30,8 +30,9 @@ MAX_FILE_BYTES = 256 * 2**20
 
 def _instances_dir() -> Path:
     """`instances/` of a source checkout, or its copy inside an installed wheel."""
-    packaged = Path(__file__).parent / "instances"
-    return packaged if packaged.is_dir() else Path(__file__).resolve().parents[2] / "instances"
+    package = Path(__file__).resolve().parents[1]  # src/sourcing, or sourcing in a wheel
+    packaged = package / "instances"
+    return packaged if packaged.is_dir() else package.parents[1] / "instances"
 
 
 INSTANCES_DIR = _instances_dir()

@@ -20,7 +20,7 @@ from typing import Any
 import yaml
 
 from sourcing.errors import Problem
-from sourcing.fields import describe, key_text
+from sourcing.instance.fields import describe, key_text
 
 _INT_DIGITS = 4300  # Python's default limit on the digits of an integer read from text
 MAX_ALIAS_VALUES = 1_000_000

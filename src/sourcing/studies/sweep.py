@@ -21,11 +21,11 @@ import pandas as pd
 from sourcing import interrupts
 from sourcing.api import solve_with
 from sourcing.errors import InstanceError, SourcingError, UsageError
-from sourcing.resolve import Resolver
-from sourcing.results import COST_COMPONENTS, Results
-from sourcing.schema import Instance, group_members
+from sourcing.explain.results import COST_COMPONENTS, Results
+from sourcing.instance.overrides import MAX_POINTS, apply_overrides, grid
+from sourcing.instance.schema import Instance, group_members
 from sourcing.solver import SolveOptions
-from sourcing.study import MAX_POINTS, apply_overrides, grid
+from sourcing.studies.resolver import Resolver
 
 Progress = Callable[[int, int], None]
 """Called with (points done, points in all) after each point."""
@@ -117,7 +117,7 @@ def sweep(
     bounds each.
     A point whose overrides give an invalid instance has status "invalid" and a message.
     Each point is built anew. With `reuse` and `jobs=1`, a point re-uses the model of the
-    previous one where only costs or shares changed (see `sourcing.resolve`); it is off by
+    previous one where only costs or shares changed (see `sourcing.studies.resolver`); it is off by
     default because the benchmarks find it no faster (`benchmarks/README.md`: proving the
     optimum is nearly all of a re-solve, and the build it saves is a small part). Statuses and
     objectives agree either way; where several plans tie, the reported plan may differ.

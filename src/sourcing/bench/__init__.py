@@ -36,12 +36,12 @@ from rich.markup import escape
 from rich.table import Table
 
 from sourcing.errors import InfeasibleError, SourcingError, UsageError
-from sourcing.generate import SIZES
-from sourcing.outdir import csv_file, text_file
-from sourcing.outdir import write as write_run
+from sourcing.instance.generate import SIZES
+from sourcing.instance.schema import Instance
+from sourcing.output.outdir import csv_file, text_file
+from sourcing.output.outdir import write as write_run
+from sourcing.output.plots import pyplot
 from sourcing.pipeline import Pipeline
-from sourcing.plots import pyplot
-from sourcing.schema import Instance
 from sourcing.solver import HandedOver, SolveOptions, configure, new_highs, relative_gap
 
 SOLVERS = ("highs", "scip", "cbc")
@@ -872,7 +872,7 @@ def write_bench(
 ) -> Path:
     """bench.json, bench.csv and bench.png into `directory`, as one run of `bench`.
 
-    Written by `sourcing.outdir.write`, as `Results.to_dir` writes a solve's files: each file
+    Written by `sourcing.output.outdir.write`, as `Results.to_dir` writes a solve's files: each file
     atomically, recorded in the folder's `sourcing-run.json`; an earlier run's other files are
     removed, nothing else is touched; `OutputError` if it cannot.
     """

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from sourcing import interrupts, outdir
+from sourcing import interrupts
 from sourcing.errors import (
     InfeasibleError,
     InstanceError,
@@ -26,15 +26,16 @@ from sourcing.errors import (
     SourcingError,
     UsageError,
 )
-from sourcing.io import DEFAULT_INSTANCE, load_instance
-from sourcing.study import MAX_POINTS
+from sourcing.instance.io import DEFAULT_INSTANCE, load_instance
+from sourcing.instance.overrides import MAX_POINTS
+from sourcing.output import outdir
 
 if TYPE_CHECKING:  # the command line imports what a command uses when it runs
     import pandas as pd
     from rich.console import Console
 
-    from sourcing.results import Results
-    from sourcing.schema import Instance
+    from sourcing.explain.results import Results
+    from sourcing.instance.schema import Instance
     from sourcing.solver import SolveOptions
 
 EXIT_OK, EXIT_ERROR, EXIT_INVALID, EXIT_INFEASIBLE, EXIT_NO_SOLUTION = 0, 1, 2, 3, 4
@@ -268,7 +269,7 @@ def _run_clock(settings: SolveOptions) -> SolveOptions:
 
 def _load(instance: Path | None, whatifs: tuple[str, ...], survive: float | None) -> Instance:
     """Load INSTANCE, then apply the named what-ifs and --survive."""
-    from sourcing.study import apply_whatifs, whatif_file_for
+    from sourcing.instance.overrides import apply_whatifs, whatif_file_for
 
     loaded = load_instance(instance)
     if whatifs:
@@ -289,7 +290,7 @@ def _solve(
     (a stress table).
     """
     from sourcing.api import solve_with
-    from sourcing.results import empty_results
+    from sourcing.explain.results import empty_results
     from sourcing.solver import SolveOptions
 
     settings = _run_clock(SolveOptions.from_keywords(options))
@@ -332,8 +333,8 @@ def solve(
     **options: Any,
 ) -> int:
     """Solve INSTANCE (default: the bundled EU-Japan instance) and report the plan."""
-    from sourcing.report import render
-    from sourcing.results import OUTPUT_FILES
+    from sourcing.explain.results import OUTPUT_FILES
+    from sourcing.output.terminal import render
 
     if output is not None:
         outdir.check(output, OUTPUT_FILES)
@@ -378,8 +379,8 @@ def stress(
     The optimal plan's contracts stay fixed; for every outage the table shows the demand left
     unmet, the extra cost against the same contracts without an outage, and the products hit.
     """
-    from sourcing.report import render, render_stress
-    from sourcing.stress import outage_table
+    from sourcing.output.terminal import render, render_stress
+    from sourcing.studies.stress import outage_table
 
     loaded, results, settings = _solve(instance, whatifs, survive, verbose=verbose, **options)
     if results.plan is None:  # no plan to stress: the solve's results, with the diagnosis
@@ -434,8 +435,8 @@ def _progress_bar(total: int) -> Iterator[Callable[[int, int], None] | None]:
 
 
 def _emit_table(frame: pd.DataFrame, fmt: str, title: str, shares: list[str] | None = None) -> None:
-    from sourcing.report import sweep_table
-    from sourcing.sweep import frame_records
+    from sourcing.output.terminal import sweep_table
+    from sourcing.studies.sweep import frame_records
 
     if fmt == "json":
         click.echo(json.dumps(frame_records(frame)))
@@ -519,9 +520,9 @@ def sweep_command(
 
     Example: --set 'policies.caps[cn-cap].max_share=0:0.5:0.05'
     """
-    from sourcing.plots import plot_sweep
-    from sourcing.study import grid, parse_setting
-    from sourcing.sweep import sweep as run_sweep
+    from sourcing.instance.overrides import grid, parse_setting
+    from sourcing.output.plots import plot_sweep
+    from sourcing.studies.sweep import sweep as run_sweep
 
     if output is not None:
         outdir.check(output, _study_files("sweep"))
@@ -586,9 +587,9 @@ def frontier_command(
     """The price of de-risking: cost against the largest share of GROUP, the concentration of
     supply over regions (--measure hhi) or the demand a single regional outage may leave unmet
     (--measure outage), with the breakpoints where policies start or stop binding."""
-    from sourcing.frontier import frontier as trace_frontier
-    from sourcing.frontier import hhi_frontier, outage_frontier
-    from sourcing.plots import plot_frontier
+    from sourcing.output.plots import plot_frontier
+    from sourcing.studies.frontier import frontier as trace_frontier
+    from sourcing.studies.frontier import hhi_frontier, outage_frontier
 
     if output is not None:
         outdir.check(output, _study_files("frontier"))
@@ -661,7 +662,7 @@ def validate(instance: Path, fmt: str) -> int:
 @guarded
 def schema_command() -> int:
     """Print the JSON Schema of instance files (for editors)."""
-    from sourcing.io import json_schema
+    from sourcing.instance.io import json_schema
 
     click.echo(json.dumps(json_schema(), indent=2))
     return EXIT_OK
@@ -757,7 +758,7 @@ def bench_command(
         progress_line,
         write_bench,
     )
-    from sourcing.generate import generate
+    from sourcing.instance.generate import generate
 
     if output is not None:
         outdir.check(output, BENCH_FILES)

@@ -25,9 +25,9 @@ from typing import Any
 import yaml
 
 from sourcing.errors import InstanceError, Problem, UsageError
-from sourcing.formats import load_yaml
-from sourcing.io import read_data
-from sourcing.schema import Instance
+from sourcing.instance.formats import load_yaml
+from sourcing.instance.io import read_data
+from sourcing.instance.schema import Instance
 
 _SEGMENT = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)(?:\[([^\]]+)\])?$")
 

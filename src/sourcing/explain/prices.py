@@ -12,10 +12,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sourcing.data import ModelData, ShareRow
+from sourcing.instance.schema import Instance
+from sourcing.model.data import ModelData, ShareRow
 from sourcing.model.families import GROUP_SHARE_MAX, GROUP_SHARE_MIN, SUPPLIER_SHARE_MAX
 from sourcing.plan import Plan
-from sourcing.schema import Instance
 from sourcing.solver import row_key
 
 RowDuals = dict[tuple[str, tuple[Any, ...]], float]

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sourcing.data import Mode, build_data, demand_table
-from sourcing.fields import lookup
-from sourcing.recourse import ZERO, Recourse, solve_recourse
-from sourcing.schema import Instance
+from sourcing.instance.fields import lookup
+from sourcing.instance.schema import Instance
+from sourcing.model.data import Mode, build_data, demand_table
 from sourcing.solver import SolveOptions
+from sourcing.solver.recourse import ZERO, Recourse, solve_recourse
 
 MISSING_PENALTY_FACTOR = 100.0
 

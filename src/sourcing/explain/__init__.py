@@ -1,0 +1,2 @@
+"""What a solve means: the results and their tables, the prices of binding policies, and the
+diagnosis of an infeasible instance."""

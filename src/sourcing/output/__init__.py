@@ -1,0 +1,1 @@
+"""Output for people: the terminal view, the pictures, and the one writer of output folders."""
