@@ -19,11 +19,11 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
-from sourcing.bench import SolverRun, relative_gap, track_highs
+from sourcing.bench import SolverRun, track_highs
 from sourcing.instance.generate import generate
 from sourcing.model import FORMULATIONS
 from sourcing.pipeline import Pipeline
-from sourcing.solver import SolveOptions, lp_start
+from sourcing.solver import SolveOptions, lp_start, relative_gap
 
 MIP_GAP = 1e-4
 

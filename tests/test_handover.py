@@ -19,7 +19,8 @@ from sourcing.instance.schema import Instance
 from sourcing.model import build_model, disruption_stages
 from sourcing.model.data import build_data
 from sourcing.model.rows import RECORD
-from sourcing.solver import SolveOptions, _compiled, _from_record, handover, run, standard_form
+from sourcing.solver import SolveOptions, handover, run
+from sourcing.solver.arrays import _compiled, _from_record, standard_form
 
 FILES = sorted(Path(INSTANCES_DIR).glob("**/*.yaml"))
 

@@ -36,6 +36,7 @@ if TYPE_CHECKING:  # the command line imports what a command uses when it runs
 
     from sourcing.explain.results import Results
     from sourcing.instance.schema import Instance
+    from sourcing.output.studies import StudyLabels
     from sourcing.solver import SolveOptions
 
 EXIT_OK, EXIT_ERROR, EXIT_INVALID, EXIT_INFEASIBLE, EXIT_NO_SOLUTION = 0, 1, 2, 3, 4
@@ -393,7 +394,7 @@ def stress(
         loaded, results.plan.contracts, factor=factor, blocs=blocs, options=settings
     )
     if fmt == "json":
-        click.echo(json.dumps([_public(row) for row in rows]))
+        click.echo(json.dumps(rows))
     else:
         render_stress(results, rows, _console())
     return EXIT_OK
@@ -434,7 +435,8 @@ def _progress_bar(total: int) -> Iterator[Callable[[int, int], None] | None]:
         yield advance
 
 
-def _emit_table(frame: pd.DataFrame, fmt: str, title: str, shares: list[str] | None = None) -> None:
+def _emit_table(frame: pd.DataFrame, fmt: str, labels: StudyLabels) -> None:
+    """A sweep's or frontier's table: a table under its heading, JSON or CSV."""
     from sourcing.output.terminal import sweep_table
     from sourcing.studies.sweep import frame_records
 
@@ -443,17 +445,8 @@ def _emit_table(frame: pd.DataFrame, fmt: str, title: str, shares: list[str] | N
     elif fmt == "csv":
         click.echo(frame.to_csv(index=False), nl=False)
     else:
-        _console().print(sweep_table(frame, title, shares))
-
-
-def _study_files(name: str) -> tuple[str, str]:
-    return f"{name}.csv", f"{name}.png"
-
-
-def _write_study(frame: pd.DataFrame, output: Path, name: str, draw: Callable[[Path], Any]) -> None:
-    """`name`.csv and `name`.png into `output` as one run of the command `name` (see outdir)."""
-    table, picture = _study_files(name)
-    outdir.write(output, {table: outdir.csv_file(frame), picture: draw}, command=name)
+        shares = None if labels.shares is None else list(labels.shares)
+        _console().print(sweep_table(frame, labels.heading, shares))
 
 
 study_format = click.option(
@@ -521,30 +514,23 @@ def sweep_command(
     Example: --set 'policies.caps[cn-cap].max_share=0:0.5:0.05'
     """
     from sourcing.instance.overrides import grid, parse_setting
-    from sourcing.output.plots import plot_sweep
+    from sourcing.output.studies import study_files, write_study
     from sourcing.studies.sweep import sweep as run_sweep
+    from sourcing.studies.sweep import sweep_labels
 
     if output is not None:
-        outdir.check(output, _study_files("sweep"))
+        outdir.check(output, study_files("sweep"))
     loaded = _load(instance, whatifs, survive)
     grid_settings = dict(parse_setting(text) for text in settings)
     points = grid(grid_settings)
     with _progress_bar(len(points)) as progress:
         frame = run_sweep(
-            loaded, points, jobs=jobs, scheduler=scheduler, progress=progress, **options
+            loaded, grid_settings, jobs=jobs, scheduler=scheduler, progress=progress, **options
         )
-    frame.attrs["parameters"] = list(grid_settings)
-    money = loaded.units.money
+    labels = sweep_labels(loaded)
     if output is not None:
-        _write_study(
-            frame,
-            output,
-            "sweep",
-            lambda path: plot_sweep(
-                frame, path, money=money, title=f"{loaded.name}: cost across the sweep"
-            ),
-        )
-    _emit_table(frame, fmt, f"Sweep of {loaded.name} ({money})")
+        write_study(frame, output, labels)
+    _emit_table(frame, fmt, labels)
     return EXIT_OK
 
 
@@ -587,52 +573,20 @@ def frontier_command(
     """The price of de-risking: cost against the largest share of GROUP, the concentration of
     supply over regions (--measure hhi) or the demand a single regional outage may leave unmet
     (--measure outage), with the breakpoints where policies start or stop binding."""
-    from sourcing.output.plots import plot_frontier
-    from sourcing.studies.frontier import frontier as trace_frontier
-    from sourcing.studies.frontier import hhi_frontier, outage_frontier
+    from sourcing.output.studies import study_files, write_study
+    from sourcing.studies.frontier import frontier_labels, trace
 
     if output is not None:
-        outdir.check(output, _study_files("frontier"))
+        outdir.check(output, study_files("frontier"))
     loaded = _load(instance, whatifs, survive)
-    study = {"points": points, "jobs": jobs, "scheduler": scheduler, **options}
-    money = loaded.units.money
-    scale = 100.0
+    study = {"points": points, "jobs": jobs, "scheduler": scheduler}
     with _progress_bar(points) as progress:
-        if measure == "hhi":
-            frame = hhi_frontier(loaded, points=points, progress=progress, **options)
-            xlabel = "HHI of supply over regions (0-10,000)"
-            title = f"{loaded.name}: the price of spreading supply across regions"
-            heading, shares = f"Cost against the HHI of regional supply ({money})", None
-            scale = 10_000.0
-        elif measure == "outage":
-            frame = outage_frontier(loaded, progress=progress, **study)
-            xlabel = "largest share of demand unmet in any one regional outage (%)"
-            title = f"{loaded.name}: the price of surviving any one regional outage"
-            heading, shares = f"Cost against the unmet share in the worst outage ({money})", None
-        else:
-            if group is None:
-                raise UsageError("--group is required with --measure share")
-            frame = trace_frontier(loaded, group, progress=progress, **study)
-            xlabel = f"largest share of {group} in any product, market and period (%)"
-            title = f"{loaded.name}: the price of de-risking from {group}"
-            heading, shares = f"Cost against the largest share of {group} ({money})", [group]
+        frame = trace(loaded, measure, group=group, progress=progress, **study, **options)
+    labels = frontier_labels(loaded, measure, group)
     if output is not None:
-        _write_study(
-            frame,
-            output,
-            "frontier",
-            lambda path: plot_frontier(
-                frame, path, xlabel=xlabel, money=money, title=title, scale=scale
-            ),
-        )
-    _emit_table(frame, fmt, heading, shares)
+        write_study(frame, output, labels)
+    _emit_table(frame, fmt, labels)
     return EXIT_OK
-
-
-def _public(row: dict[str, Any]) -> dict[str, Any]:
-    """The SPEC's keys first, then the rest."""
-    keys = ["outage", "factor", "shortage", "shortage_share", "cost", "extra_cost", "products_hit"]
-    return {**{k: row[k] for k in keys}, **{k: v for k, v in row.items() if k not in keys}}
 
 
 @main.command()

@@ -8,7 +8,7 @@ from typing import Any
 from sourcing.errors import NoSolutionError, UsageError
 from sourcing.model.data import ModelData
 from sourcing.model.resilience import add_outage_shortage
-from sourcing.solver import SolveOptions
+from sourcing.solver.options import SolveOptions
 
 ZERO = 1e-7
 

@@ -21,11 +21,13 @@ from sourcing.instance.overrides import MAX_POINTS, apply_overrides
 from sourcing.instance.schema import Instance
 from sourcing.model.data import ModelData
 from sourcing.model.hhi import add_hhi_limit
+from sourcing.output.studies import StudyLabels
 from sourcing.pipeline import Pipeline
 from sourcing.solver import SolveOptions
 from sourcing.studies.sweep import Progress, point_row, rows_frame, sweep
 
 SLOPE_TOLERANCE = 1e-6
+MEASURES = ("share", "hhi", "outage")
 HHI_TANGENTS = 24
 
 
@@ -139,6 +141,62 @@ def hhi_frontier(
             progress(done, len(levels))
     frame = _level_column(rows_frame(rows), "max_hhi", "max_hhi")
     return _mark_breakpoints(frame, "max_hhi", "")
+
+
+def frontier_labels(instance: Instance, measure: str, group: str | None = None) -> StudyLabels:
+    """Titles, axis and heading of the frontier of `measure` (and `group`, for "share")."""
+    money = instance.units.money
+    if measure == "hhi":
+        return StudyLabels(
+            kind="frontier",
+            title=f"{instance.name}: the price of spreading supply across regions",
+            heading=f"Cost against the HHI of regional supply ({money})",
+            money=money,
+            xlabel="HHI of supply over regions (0-10,000)",
+            scale=10_000.0,
+        )
+    if measure == "outage":
+        return StudyLabels(
+            kind="frontier",
+            title=f"{instance.name}: the price of surviving any one regional outage",
+            heading=f"Cost against the unmet share in the worst outage ({money})",
+            money=money,
+            xlabel="largest share of demand unmet in any one regional outage (%)",
+        )
+    return StudyLabels(
+        kind="frontier",
+        title=f"{instance.name}: the price of de-risking from {group}",
+        heading=f"Cost against the largest share of {group} ({money})",
+        money=money,
+        xlabel=f"largest share of {group} in any product, market and period (%)",
+        shares=(group,) if group is not None else None,
+    )
+
+
+def trace(
+    instance: Instance,
+    measure: str = "share",
+    *,
+    group: str | None = None,
+    points: int = 11,
+    jobs: int | None = None,
+    scheduler: str | None = None,
+    progress: Progress | None = None,
+    **options: Any,
+) -> pd.DataFrame:
+    """The frontier of `measure` (one of `MEASURES`): "share" of `group` (see `frontier`),
+    "hhi" (see `hhi_frontier`, solved in this process) or "outage" (see
+    `outage_frontier`); `frontier_labels` gives its titles."""
+    if measure == "hhi":
+        return hhi_frontier(instance, points=points, progress=progress, **options)
+    study = {"points": points, "jobs": jobs, "scheduler": scheduler, "progress": progress}
+    if measure == "outage":
+        return outage_frontier(instance, **study, **options)
+    if measure != "share":
+        raise UsageError(f"measure must be one of {', '.join(MEASURES)}, got {measure!r}")
+    if group is None:
+        raise UsageError("the share frontier needs a group (--group): a region, bloc or supplier id")
+    return frontier(instance, group, **study, **options)
 
 
 def _solve_with_hhi_limit(

@@ -62,7 +62,8 @@ def outage_table(
     blocs: bool = False,
     options: SolveOptions | None = None,
 ) -> list[dict[str, Any]]:
-    """One row per outage: shortage (units and share of demand), cost, extra cost, products hit.
+    """One row per outage: shortage (units and share of demand), cost, extra cost, products hit,
+    and the kind of group taken out ("region" or "bloc"), with the keys in that order.
 
     `extra_cost` is against the same contracts re-optimised without any outage.
     """
@@ -84,16 +85,16 @@ def outage_table(
                 if q > baseline.unmet.get((product, market, period), 0.0) + ZERO
             }
         )
-        rows.append(
+        rows.append(  # the keys of SPEC.md first, then `kind`
             {
                 "outage": group,
-                "kind": kind,
                 "factor": factor,
                 "shortage": round(shortage, 9),
                 "shortage_share": shortage / demand if demand else 0.0,
                 "cost": round(outcome.cost, 9),
                 "extra_cost": round(outcome.cost - baseline.cost, 9),
                 "products_hit": hit,
+                "kind": kind,
             }
         )
     return rows

@@ -24,6 +24,7 @@ from sourcing.errors import InstanceError, SourcingError, UsageError
 from sourcing.explain.results import COST_COMPONENTS, Results
 from sourcing.instance.overrides import MAX_POINTS, apply_overrides, grid
 from sourcing.instance.schema import Instance, group_members
+from sourcing.output.studies import StudyLabels
 from sourcing.solver import SolveOptions
 from sourcing.studies.resolver import Resolver
 
@@ -135,7 +136,21 @@ def sweep(
         rows = _run_dask(scheduler, data, points, solver, progress)
     else:
         rows = _run_local(data, points, solver, jobs, progress, reuse)
-    return rows_frame(rows)
+    frame = rows_frame(rows)
+    if isinstance(settings, Mapping):
+        frame.attrs["parameters"] = list(settings)  # in the order given, for the picture
+    return frame
+
+
+def sweep_labels(instance: Instance) -> StudyLabels:
+    """Title and heading of a sweep of `instance`."""
+    money = instance.units.money
+    return StudyLabels(
+        kind="sweep",
+        title=f"{instance.name}: cost across the sweep",
+        heading=f"Sweep of {instance.name} ({money})",
+        money=money,
+    )
 
 
 def _run_local(
