@@ -195,7 +195,7 @@ def trace(
     if measure != "share":
         raise UsageError(f"measure must be one of {', '.join(MEASURES)}, got {measure!r}")
     if group is None:
-        raise UsageError("the share frontier needs a group (--group): a region, bloc or supplier id")
+        raise UsageError("the share frontier needs a group (--group): a region, bloc or supplier")
     return frontier(instance, group, **study, **options)
 
 
