@@ -1,0 +1,319 @@
+"""The rules of the instance, each checked against a plan: flows, capacities, unmet demand,
+stock, shares, diversity, the disruption stages and the objective."""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+
+from sourcing.check.costs import expected_costs, stage_definitions, stage_instance
+from sourcing.check.tables import (
+    CheckData,
+    Cleaned,
+    clean,
+    delivered_by_cell,
+    demand_of,
+    fmt,
+    quantity_tolerance,
+    stock_of,
+)
+from sourcing.errors import CheckError
+from sourcing.instance.fields import lookup
+from sourcing.instance.schema import (
+    Cap,
+    Floor,
+    Instance,
+    Period,
+    period_key,
+)
+from sourcing.plan import CellKey, FlowKey, Plan
+
+
+def _stage_violations(instance: Instance, plan: Plan, atol: float) -> Iterator[str]:
+    """Each disruption's recourse holds capacities, offers, bans, minimum orders and stock."""
+    demand = sum(demand_of(instance).values())
+    for stage_id, _, factors in stage_definitions(instance):
+        if stage_id not in plan.scenarios:
+            yield f"scenario {stage_id}: the plan has no recourse for it"
+            continue
+        stage_plan = plan.scenarios[stage_id]
+        data = CheckData(stage_instance(instance, factors))
+        sub = Plan(contracts=plan.contracts, flows=stage_plan.flows, unmet=stage_plan.unmet)
+        cleaned = clean(data, sub, atol)
+        rules = itertools.chain(
+            cleaned.problems,
+            _flow_rules(data, sub, cleaned, atol),
+            _capacity_rules(data, cleaned, atol),
+            _unmet_rules(data, cleaned, atol),
+            _stock_rules(data, cleaned, atol),
+        )
+        yield from (f"scenario {stage_id}: {v}" for v in rules)
+        if stage_id.startswith("outage:") and instance.resilience is not None:
+            short = sum(cleaned.unmet.values())
+            allowed = instance.resilience.max_outage_shortage * demand
+            if short > allowed + atol:
+                yield (
+                    f"scenario {stage_id}: {fmt(short)} of {fmt(demand)} unmet, above the "
+                    f"resilience limit of {fmt(instance.resilience.max_outage_shortage)}"
+                )
+
+
+def _ban_of(data: CheckData, flow: FlowKey) -> str | None:
+    """The id of the first ban (in the file's order) covering `flow`, None if none does."""
+    supplier, product, market, period = flow
+    for ban in data.bans_of(supplier):
+        if (
+            (ban.products is None or product in ban.products)
+            and (ban.markets is None or market in ban.markets)
+            and (ban.periods is None or period_key(period) in map(period_key, ban.periods))
+        ):
+            return ban.id
+    return None
+
+
+def _flow_rules(data: CheckData, plan: Plan, cleaned: Cleaned, atol: float) -> Iterator[str]:
+    """Offer, availability, contract and ban of every positive flow."""
+    for key, qty in cleaned.flows.items():
+        if qty <= atol:
+            continue
+        supplier, product, market, period = key
+        what = f"flow {supplier} -> {market} of {product} in period {period} ({fmt(qty)})"
+        if (supplier, product) not in data.offers:
+            yield f"{what}: {supplier} does not offer {product}"
+        elif data.unit_cost(supplier, product, period) is None:
+            yield f"{what}: the offer has no unit_cost in period {period}, so it is not available"
+        if supplier not in plan.contracts:
+            yield f"{what}: supplier {supplier} is not contracted"
+        if (ban := _ban_of(data, key)) is not None:
+            yield f"{what}: banned by ban {ban}"
+
+
+def _capacity_rules(data: CheckData, cleaned: Cleaned, atol: float) -> Iterator[str]:
+    """Supplier capacity, offer capacity and minimum order, per period."""
+    per_supplier: dict[tuple[str, Period], float] = defaultdict(float)
+    per_offer: dict[tuple[str, str, Period], float] = defaultdict(float)
+    for (supplier, product, _, period), qty in cleaned.flows.items():
+        per_supplier[(supplier, period)] += qty
+        per_offer[(supplier, product, period)] += qty
+    for (supplier, period), qty in per_supplier.items():
+        limit = lookup(data.suppliers[supplier].capacity, period)
+        if limit is not None and qty > limit + atol:
+            yield (
+                f"supplier {supplier} delivers {fmt(qty)} in period {period}, "
+                f"above its capacity {fmt(limit)}"
+            )
+    for (supplier, product, period), qty in per_offer.items():
+        offer = data.offers.get((supplier, product))
+        limit = None if offer is None else lookup(offer.capacity, period)
+        if limit is not None and qty > limit + atol:
+            yield (
+                f"supplier {supplier} delivers {fmt(qty)} of {product} in period {period}, "
+                f"above the offer's capacity {fmt(limit)}"
+            )
+        min_order = data.suppliers[supplier].min_order
+        if qty > atol and qty < min_order - atol:
+            yield (
+                f"supplier {supplier} delivers {fmt(qty)} of {product} in period {period}, "
+                f"below its min_order {fmt(min_order)}"
+            )
+
+
+def _unmet_rules(data: CheckData, cleaned: Cleaned, atol: float) -> Iterator[str]:
+    for (product, market, period), qty in cleaned.unmet.items():
+        where = f"of {product} in {market}, period {period}"
+        demand = data.demand.get((product, market, period), 0.0)
+        if qty > demand + atol:
+            yield f"unmet demand {fmt(qty)} {where} exceeds the demand {fmt(demand)}"
+        if qty > atol and data.products[product].shortage_penalty is None:
+            yield (
+                f"unmet demand {fmt(qty)} {where}, but {product} has no shortage_penalty "
+                "so its demand must be met"
+            )
+
+
+def _stock_rules(data: CheckData, cleaned: Cleaned, atol: float) -> Iterator[str]:
+    """Balance: no negative stock, none left at the end, none for products without holding."""
+    stock = stock_of(data, cleaned)
+    delivered = delivered_by_cell(cleaned.flows)
+    last = data.periods[-1]
+    for product, info in data.products.items():
+        for market in data.markets:
+            if info.holding_cost is None:
+                yield from _no_stock_rule(data, cleaned, delivered, product, market, atol)
+                continue
+            for period in data.periods:
+                level = stock[(product, market, period)]
+                if level < -atol:
+                    yield (
+                        f"stock of {product} in {market} is negative ({fmt(level)}) at the end "
+                        f"of period {period}: demand is neither delivered nor left unmet"
+                    )
+            final = stock[(product, market, last)]
+            if final > atol:
+                yield (
+                    f"stock of {product} in {market} is {fmt(final)} after the last period "
+                    f"{last}; it must be 0"
+                )
+
+
+def _no_stock_rule(
+    data: CheckData,
+    cleaned: Cleaned,
+    delivered: dict[CellKey, float],
+    product: str,
+    market: str,
+    atol: float,
+) -> Iterator[str]:
+    """A product without holding_cost: delivered + unmet == demand in every period."""
+    for period in data.periods:
+        cell = (product, market, period)
+        got, short = delivered.get(cell, 0.0), cleaned.unmet.get(cell, 0.0)
+        demand = data.demand.get(cell, 0.0)
+        if abs(got + short - demand) > atol:
+            yield (
+                f"balance of {product} in {market}, period {period}: delivered {fmt(got)} + "
+                f"unmet {fmt(short)} != demand {fmt(demand)} ({product} has no holding_cost, "
+                "so it holds no stock)"
+            )
+
+
+def _share_text(part: float, total: float) -> str:
+    return fmt(part / total) if total > 0 else "n/a"
+
+
+def _group_delivered(cleaned: Cleaned, members: frozenset[str]) -> dict[CellKey, float]:
+    """Delivered per (product, market, period) by the suppliers in `members`."""
+    result: dict[CellKey, float] = defaultdict(float)
+    for (supplier, product, market, period), qty in cleaned.flows.items():
+        if supplier in members:
+            result[(product, market, period)] += qty
+    return result
+
+
+def _share_rules(data: CheckData, cleaned: Cleaned, atol: float) -> Iterator[str]:
+    """Caps and floors: a group's share of the delivered quantity, per covered cell or pooled."""
+    delivered = delivered_by_cell(cleaned.flows)
+    policies = data.instance.policies
+    scopes: list[tuple[str, Cap | Floor, float]] = [("cap", c, c.max_share) for c in policies.caps]
+    scopes += [("floor", f, f.min_share) for f in policies.floors]
+    for kind, policy, share in scopes:
+        by_group = _group_delivered(cleaned, data.members(policy.group))
+        products = policy.products if policy.products is not None else list(data.products)
+        markets = policy.markets if policy.markets is not None else data.markets
+        blocks = [products] if policy.pooled else [[p] for p in products]
+        for block, market, period in itertools.product(
+            blocks, markets, data.covered_periods(policy.periods)
+        ):
+            total = sum(delivered.get((p, market, period), 0.0) for p in block)
+            part = sum(by_group.get((p, market, period), 0.0) for p in block)
+            if kind == "cap" and part > share * total + atol:
+                sign = ">"
+            elif kind == "floor" and part < share * total - atol:
+                sign = "<"
+            else:
+                continue
+            label = ", ".join(block) + (" (pooled)" if policy.pooled else "")
+            yield (
+                f"{kind} {policy.id}: group {policy.group} delivers {fmt(part)} of {fmt(total)} "
+                f"(share {_share_text(part, total)} {sign} {fmt(share)}) of {label} to {market} "
+                f"in period {period}"
+            )
+
+
+def _max_supplier_share_rule(data: CheckData, cleaned: Cleaned, atol: float) -> Iterator[str]:
+    share = data.instance.policies.max_supplier_share
+    if share is None:
+        return
+    delivered = delivered_by_cell(cleaned.flows)
+    for (supplier, product, market, period), qty in cleaned.flows.items():
+        total = delivered[(product, market, period)]
+        if qty > share * total + atol:
+            yield (
+                f"max_supplier_share: supplier {supplier} delivers {fmt(qty)} of "
+                f"{fmt(total)} (share {_share_text(qty, total)} > {fmt(share)}) of {product} "
+                f"to {market} in period {period}"
+            )
+
+
+def _min_suppliers_rule(
+    data: CheckData, plan: Plan, cleaned: Cleaned, atol: float
+) -> Iterator[str]:
+    """At least k contracted suppliers per demanded product deliver >= min_supplier_share of it."""
+    policies = data.instance.policies
+    needed = policies.min_suppliers
+    if needed is None:
+        return
+    demanded: dict[str, float] = defaultdict(float)
+    for (product, _, _), qty in data.demand.items():
+        demanded[product] += qty
+    by_supplier: dict[tuple[str, str], float] = defaultdict(float)
+    for (supplier, product, _, _), qty in cleaned.flows.items():
+        by_supplier[(supplier, product)] += qty
+    for product in data.products:
+        if demanded[product] <= 0:
+            continue
+        total = sum(q for (_, p), q in by_supplier.items() if p == product)
+        threshold = policies.min_supplier_share * total - atol
+        counting = sorted(
+            s
+            for s in data.suppliers
+            if s in plan.contracts
+            and (s, product) in data.offers
+            and by_supplier.get((s, product), 0.0) >= threshold
+        )
+        if len(counting) < needed:
+            names = ", ".join(counting) or "none"
+            yield (
+                f"min_suppliers: product {product} has {len(counting)} supplier(s) that count "
+                f"({names}), needs {needed}; a supplier counts if contracted and it delivers at "
+                f"least {fmt(policies.min_supplier_share)} of the {fmt(total)} delivered over "
+                "the horizon"
+            )
+
+
+def _objective_rule(plan: Plan, costs: dict[str, float], tol: float) -> Iterator[str]:
+    total = costs["total"]
+    if (
+        not math.isfinite(plan.objective)
+        or abs(plan.objective - total) > tol * max(1.0, abs(total)) + tol
+    ):
+        yield (
+            f"objective {plan.objective!r} reported for the plan differs from its recomputed "
+            f"total cost {total!r}"
+        )
+
+
+def check_plan(instance: Instance, plan: Plan, tol: float = 1e-6) -> list[str]:
+    """Every way `plan` breaks `instance` (or misreports its cost), as readable sentences.
+
+    An empty list means the plan is feasible and its objective equals its recomputed cost.
+    """
+    data = CheckData(instance)
+    atol = quantity_tolerance(instance, tol)
+    cleaned = clean(data, plan, atol)
+    violations = list(cleaned.problems)
+    unknown = sorted(s for s in plan.contracts if s not in data.suppliers)
+    violations += [f"contract with unknown supplier {s!r}" for s in unknown]
+    groups: Iterable[Iterator[str]] = (
+        _flow_rules(data, plan, cleaned, atol),
+        _capacity_rules(data, cleaned, atol),
+        _unmet_rules(data, cleaned, atol),
+        _stock_rules(data, cleaned, atol),
+        _share_rules(data, cleaned, atol),
+        _max_supplier_share_rule(data, cleaned, atol),
+        _min_suppliers_rule(data, plan, cleaned, atol),
+        _stage_violations(instance, plan, atol),
+        _objective_rule(plan, expected_costs(instance, plan)[0], tol),
+    )
+    for group in groups:
+        violations.extend(group)
+    return violations
+
+
+def assert_plan_ok(instance: Instance, plan: Plan, tol: float = 1e-6) -> None:
+    """Raise `CheckError` listing every violation if `plan` fails `check_plan`."""
+    violations = check_plan(instance, plan, tol)
+    if violations:
+        raise CheckError(violations)
