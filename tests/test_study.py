@@ -11,7 +11,8 @@ import pytest
 
 from sourcing import Instance, InstanceError, UsageError, load_instance
 from sourcing.instance.io import INSTANCES_DIR
-from sourcing.instance.overrides import Override, apply_overrides, grid, parse_setting, parse_values
+from sourcing.instance.overrides import Override, apply_overrides
+from sourcing.studies.grid import grid, parse_setting, parse_values
 
 CAPS = INSTANCES_DIR / "examples" / "caps.yaml"  # CN at 6, JP at 10, demand 100, CN <= 20 %
 PATH = "policies.caps[cn-cap].max_share"

@@ -22,8 +22,9 @@ from sourcing import Instance, InstanceError, UsageError, dump_instance, load_in
 from sourcing.cli import main
 from sourcing.explain.results import COST_COMPONENTS
 from sourcing.instance.io import INSTANCES_DIR
-from sourcing.instance.overrides import apply_overrides, grid
+from sourcing.instance.overrides import apply_overrides
 from sourcing.studies.frontier import frontier
+from sourcing.studies.grid import grid
 from sourcing.studies.sweep import frame_records, sweep
 
 CAPS = INSTANCES_DIR / "examples" / "caps.yaml"  # CN at 6, JP at 10, demand 100, CN <= 20 %

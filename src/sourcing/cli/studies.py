@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from sourcing.instance.overrides import MAX_POINTS
 from sourcing.output import outdir
+from sourcing.studies.grid import MAX_POINTS
 
 if TYPE_CHECKING:  # the command line imports what a command uses when it runs
     import pandas as pd
@@ -145,8 +145,8 @@ def sweep_command(
 
     Example: --set 'policies.caps[cn-cap].max_share=0:0.5:0.05'
     """
-    from sourcing.instance.overrides import grid, parse_setting
     from sourcing.output.studies import study_files, write_study
+    from sourcing.studies.grid import grid, parse_setting
     from sourcing.studies.sweep import sweep as run_sweep
     from sourcing.studies.sweep import sweep_labels
 

@@ -6,12 +6,13 @@ Two steps:
    add up to 100 % of a cell's supply; too few eligible suppliers for `min_suppliers`; too
    little capacity for a product that cannot be stored or left unmet). They are reported first
    (`sourcing.explain.structural`).
-2. An elastic model (`sourcing.explain.elastic`): the same MILP with capacities as rows, banned flows built, and every demand
-   allowed to go unmet; each relaxable element (a cap, a floor, a ban, a supplier's or an
-   offer's capacity, a minimum order, a product's demand, the diversity rules) gets slack
-   columns that cost nothing in the real objective. Minimising the weighted slack names the
-   elements in conflict; minimising one element's slack with all others held firm gives the
-   smallest change to that element alone that restores feasibility.
+2. An elastic model (`sourcing.explain.elastic`): the same MILP with capacities as rows,
+   banned flows built, and every demand allowed to go unmet; each relaxable element (a cap, a
+   floor, a ban, a supplier's or an offer's capacity, a minimum order, a product's demand, the
+   diversity rules) gets slack columns that cost nothing in the real objective. Minimising the
+   weighted slack names the elements in conflict; minimising one element's slack with all
+   others held firm gives the smallest change to that element alone that restores
+   feasibility.
 
 Share elements use one slack `delta` per policy, in share units: a cap row becomes
 `group - share * total <= delta * D`, with `D` the demand the row covers, so `share + delta` is

@@ -17,13 +17,14 @@ import pandas as pd
 from sourcing.api import solve_with
 from sourcing.errors import UsageError
 from sourcing.explain.results import Results
-from sourcing.instance.overrides import MAX_POINTS, apply_overrides
+from sourcing.instance.overrides import apply_overrides
 from sourcing.instance.schema import Instance
 from sourcing.model.data import ModelData
 from sourcing.model.hhi import add_hhi_limit
 from sourcing.output.studies import StudyLabels
 from sourcing.pipeline import Pipeline
 from sourcing.solver import SolveOptions
+from sourcing.studies.grid import MAX_POINTS
 from sourcing.studies.sweep import Progress, point_row, rows_frame, sweep
 
 SLOPE_TOLERANCE = 1e-6

@@ -22,10 +22,11 @@ from sourcing import interrupts
 from sourcing.api import solve_with
 from sourcing.errors import InstanceError, SourcingError, UsageError
 from sourcing.explain.results import COST_COMPONENTS, Results
-from sourcing.instance.overrides import MAX_POINTS, apply_overrides, grid
+from sourcing.instance.overrides import apply_overrides
 from sourcing.instance.schema import Instance, group_members
 from sourcing.output.studies import StudyLabels
 from sourcing.solver import SolveOptions
+from sourcing.studies.grid import MAX_POINTS, grid
 from sourcing.studies.resolver import Resolver
 
 Progress = Callable[[int, int], None]
