@@ -15,7 +15,8 @@ from sourcing import solve
 from sourcing.check import transport_cost
 from sourcing.instance.schema import Instance
 from sourcing.model import PLAIN, build_model
-from sourcing.model.data import build_data, transport_costs
+from sourcing.model.data import build_data
+from sourcing.model.links import transport_costs
 from sourcing.model.rows import record_of
 from sourcing.solver import row_key
 

@@ -6,11 +6,8 @@ from __future__ import annotations
 import math
 
 from sourcing.check.tables import CheckData, Cleaned, clean, quantity_tolerance, stock_of
-from sourcing.instance.schema import (
-    NOMINAL,
-    Instance,
-    group_members,
-)
+from sourcing.instance.references import NOMINAL
+from sourcing.instance.schema import Instance, group_members
 from sourcing.plan import Plan, StagePlan
 
 COST_KEYS = (

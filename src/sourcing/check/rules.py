@@ -20,14 +20,8 @@ from sourcing.check.tables import (
     stock_of,
 )
 from sourcing.errors import CheckError
-from sourcing.instance.fields import lookup
-from sourcing.instance.schema import (
-    Cap,
-    Floor,
-    Instance,
-    Period,
-    period_key,
-)
+from sourcing.instance.fields import lookup, period_key
+from sourcing.instance.schema import Cap, Floor, Instance, Period
 from sourcing.plan import CellKey, FlowKey, Plan
 
 

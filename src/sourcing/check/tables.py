@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from sourcing.instance.fields import lookup
+from sourcing.instance.fields import lookup, period_key
 from sourcing.instance.schema import (
     Ban,
     Instance,
@@ -20,7 +20,6 @@ from sourcing.instance.schema import (
     Tariff,
     Transport,
     group_members,
-    period_key,
 )
 from sourcing.plan import CellKey, FlowKey, Plan
 

@@ -30,8 +30,8 @@ import pyomo.environ as pyo
 from sourcing.errors import InfeasibleError, InstanceError
 from sourcing.explain.elastic import ZERO, ElasticModel, fmt, rounded
 from sourcing.explain.structural import structural_conflicts
-from sourcing.instance.fields import lookup
-from sourcing.instance.schema import Instance, period_key
+from sourcing.instance.fields import lookup, period_key
+from sourcing.instance.schema import Instance
 from sourcing.model import Stage
 from sourcing.model.data import Mode, ModelData, build_data
 from sourcing.pipeline import Pipeline

@@ -13,7 +13,8 @@ import pandas as pd
 from sourcing.check import cvar, plan_costs, plan_stock, stage_costs, stage_definitions
 from sourcing.errors import InfeasibleError, NoSolutionError
 from sourcing.explain.prices import RowDuals, binding_rows
-from sourcing.instance.schema import NOMINAL, Instance, group_members
+from sourcing.instance.references import NOMINAL
+from sourcing.instance.schema import Instance, group_members
 from sourcing.model.data import ModelData, demand_table
 from sourcing.output.outdir import csv_file, text_file
 from sourcing.output.outdir import write as write_run

@@ -10,7 +10,7 @@ need the whole instance (unknown or duplicate ids, unknown periods in per-period
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import Annotated, Any, Self
 
 from pydantic import (
@@ -41,13 +41,17 @@ from sourcing.instance.fields import (
     TariffRate,
     Text,
     UnitMoney,
-    describe,
-    key_text,
-    period_key,
+)
+from sourcing.instance.references import (
+    error_message,
+    error_path,
+    group_members,
+    reference_problems,
 )
 
 DEFAULT_MARKET = "default"
-NOMINAL = "nominal"
+
+
 DEFAULT_MIN_SUPPLIER_SHARE = 0.1
 
 
@@ -249,7 +253,9 @@ class Instance(Base):
         try:
             return cls.model_validate(data)
         except ValidationError as exc:
-            problems = [Problem(_where(data, error), _message(error)) for error in exc.errors()]
+            problems = [
+                Problem(error_path(data, error), error_message(error)) for error in exc.errors()
+            ]
             raise InstanceError(problems, source) from None
         except InstanceError as exc:
             raise exc.with_source(source) if source else exc from None
@@ -267,7 +273,7 @@ class Instance(Base):
 
     @model_validator(mode="after")
     def _check_references(self) -> Self:
-        problems = list(_reference_problems(self))
+        problems = list(reference_problems(self))
         if problems:
             raise InstanceError(problems)
         return self
@@ -275,262 +281,3 @@ class Instance(Base):
     def members_of(self, group: str) -> frozenset[str]:
         """Ids of the suppliers a region, bloc or supplier id stands for (blocs resolve nested)."""
         return group_members(self)[group]
-
-
-def _location(data: Any, loc: tuple[Any, ...]) -> str:
-    """The field path of pydantic's `loc` in `data`: `suppliers[2].capacity.2026`.
-
-    Walking the data tells a list index (`[2]`) from a mapping key that is a number (`.2026`);
-    pydantic's own markers (`[key]` for a bad key of a map) are left out.
-    """
-    text = ""
-    current: Any = data
-    for part in loc:
-        if part == "[key]":
-            continue
-        if isinstance(current, list) and isinstance(part, int):
-            text += f"[{part}]"
-            current = current[part] if -len(current) <= part < len(current) else None
-            continue
-        if isinstance(current, Mapping):
-            if part not in current:  # pydantic spells some keys as text: None as 'None'
-                part = next((key for key in current if str(key) == part), part)
-            current = current.get(part)
-        else:
-            current = None
-        name = key_text(part)
-        text += f".{name}" if text else name
-    return text
-
-
-def _where(data: Any, error: Mapping[str, Any]) -> str:
-    loc = tuple(error["loc"])
-    if error.get("type") == "invalid_key" and loc:  # pydantic spells the key True as 1
-        loc = (*loc[:-1], error.get("input"))
-    return _location(data, loc)
-
-
-def _message(error: Mapping[str, Any]) -> str:
-    kind = error.get("type", "")
-    if kind == "extra_forbidden":
-        return "unknown key"
-    if kind == "missing":
-        return "required key is missing"
-    if kind == "string_unicode":  # a key with a lone surrogate (text values: see `_text`)
-        return f"not valid text: {error.get('input')!r} holds a lone surrogate, not a character"
-    if kind == "invalid_key":
-        return f"a key must be text, got {describe(error.get('input'))}"
-    message = str(error.get("msg", "invalid value"))
-    if message.startswith("Value error, "):
-        message = message[len("Value error, ") :]
-    return message
-
-
-def _duplicate_problems(field: str, ids: list[str]) -> Iterator[Problem]:
-    seen: set[str] = set()
-    for i, ident in enumerate(ids):
-        if ident in seen:
-            yield Problem(f"{field}[{i}].id", f"duplicate id {ident!r}")
-        seen.add(ident)
-
-
-def group_members(instance: Instance) -> dict[str, frozenset[str]]:
-    """Map every region, bloc and supplier id to the supplier ids it stands for."""
-    by_region: dict[str, set[str]] = {r.id: set() for r in instance.regions}
-    for supplier in instance.suppliers:
-        by_region.setdefault(supplier.region, set()).add(supplier.id)
-    groups: dict[str, frozenset[str]] = {k: frozenset(v) for k, v in by_region.items()}
-    groups.update({s.id: frozenset({s.id}) for s in instance.suppliers})
-    blocs = {b.id: b for b in instance.blocs}
-
-    def resolve(bloc_id: str, trail: tuple[str, ...]) -> frozenset[str]:
-        if bloc_id in groups:
-            return groups[bloc_id]
-        if bloc_id in trail or bloc_id not in blocs:
-            return frozenset()
-        found: set[str] = set()
-        for member in blocs[bloc_id].members:
-            found |= resolve(member, (*trail, bloc_id))
-        return frozenset(found)
-
-    for bloc_id in blocs:
-        groups[bloc_id] = resolve(bloc_id, ())
-    return groups
-
-
-def _bloc_cycles(instance: Instance) -> Iterator[str]:
-    blocs = {b.id: b for b in instance.blocs}
-
-    def reaches(start: str, current: str, seen: set[str]) -> bool:
-        for member in blocs[current].members:
-            if member == start:
-                return True
-            if member in blocs and member not in seen:
-                seen.add(member)
-                if reaches(start, member, seen):
-                    return True
-        return False
-
-    for bloc_id in blocs:
-        if reaches(bloc_id, bloc_id, set()):
-            yield bloc_id
-
-
-def _reference_problems(inst: Instance) -> Iterator[Problem]:
-    """Every cross-reference problem of a structurally valid instance."""
-    period_keys = [period_key(p) for p in inst.periods]
-    seen_periods: set[str] = set()
-    for i, key in enumerate(period_keys):
-        if key in seen_periods:
-            yield Problem(f"periods[{i}]", f"duplicate period {key!r}")
-        seen_periods.add(key)
-    known_periods = set(period_keys)
-
-    seen_groups: dict[str, str] = {}
-    for field in ("regions", "blocs", "suppliers"):
-        for i, entry in enumerate(getattr(inst, field)):
-            if entry.id in seen_groups:
-                yield Problem(
-                    f"{field}[{i}].id",
-                    f"duplicate id {entry.id!r} (already used in {seen_groups[entry.id]}); ids "
-                    "must be unique across regions, blocs and suppliers",
-                )
-            else:
-                seen_groups[entry.id] = field
-    region_ids = {r.id for r in inst.regions}
-    group_ids = set(seen_groups)
-    product_ids = [p.id for p in inst.products]
-    market_ids = [m.id for m in inst.markets]
-    for field, ids in (("products", product_ids), ("markets", market_ids)):
-        yield from _duplicate_problems(field, ids)
-    products, markets = set(product_ids), set(market_ids)
-    market_targets = markets | region_ids | {b.id for b in inst.blocs}
-
-    def unknown(kind: str, value: str) -> str:
-        return f"unknown {kind} {value!r}"
-
-    def check_period_map(path: str, value: Any) -> Iterator[Problem]:
-        if isinstance(value, dict):
-            for key in value:
-                if period_key(key) not in known_periods:
-                    yield Problem(f"{path}.{key}", unknown("period", str(key)))
-
-    for i, bloc in enumerate(inst.blocs):
-        for j, member in enumerate(bloc.members):
-            if member not in group_ids:
-                yield Problem(
-                    f"blocs[{i}].members[{j}]", unknown("region, bloc or supplier", member)
-                )
-    for bloc_id in _bloc_cycles(inst):
-        index = [b.id for b in inst.blocs].index(bloc_id)
-        yield Problem(f"blocs[{index}].members", f"bloc {bloc_id!r} contains itself")
-    for i, market in enumerate(inst.markets):
-        if market.region is not None and market.region not in region_ids:
-            yield Problem(f"markets[{i}].region", unknown("region", market.region))
-
-    for i, supplier in enumerate(inst.suppliers):
-        if supplier.region not in region_ids:
-            yield Problem(f"suppliers[{i}].region", unknown("region", supplier.region))
-        yield from check_period_map(f"suppliers[{i}].capacity", supplier.capacity)
-        offered: list[str] = []
-        for j, offer in enumerate(supplier.offers):
-            path = f"suppliers[{i}].offers[{j}]"
-            if offer.product not in products:
-                yield Problem(f"{path}.product", unknown("product", offer.product))
-            elif offer.product in offered:
-                yield Problem(f"{path}.product", f"product {offer.product!r} is offered twice")
-            offered.append(offer.product)
-            yield from check_period_map(f"{path}.unit_cost", offer.unit_cost)
-            yield from check_period_map(f"{path}.capacity", offer.capacity)
-
-    seen_demand: dict[tuple[str, str, str], int] = {}
-    for i, entry in enumerate(inst.demand):
-        path = f"demand[{i}]"
-        if entry.product not in products:
-            yield Problem(f"{path}.product", unknown("product", entry.product))
-        if entry.market is None:
-            if len(markets) > 1:
-                yield Problem(f"{path}.market", "required when there are several markets")
-            market_id = market_ids[0]
-        else:
-            market_id = entry.market
-            if market_id not in markets:
-                yield Problem(f"{path}.market", unknown("market", market_id))
-        if entry.period is not None and period_key(entry.period) not in known_periods:
-            yield Problem(f"{path}.period", unknown("period", str(entry.period)))
-        covered = (
-            list(dict.fromkeys(period_keys)) if entry.period is None else [period_key(entry.period)]
-        )
-        for key in covered:
-            cell = (entry.product, market_id, key)
-            if cell in seen_demand:
-                yield Problem(
-                    path,
-                    f"demand for {entry.product!r} in market {market_id!r}, period {key!r} is "
-                    f"already given by demand[{seen_demand[cell]}]",
-                )
-                break
-            seen_demand[cell] = i
-
-    links: list[tuple[str, list[Link]]] = [
-        ("transport", list(inst.transport)),
-        ("tariffs", list(inst.tariffs)),
-    ]
-    for field, entries in links:
-        for i, entry in enumerate(entries):
-            if entry.from_ not in group_ids:
-                yield Problem(
-                    f"{field}[{i}].from", unknown("region, bloc or supplier", entry.from_)
-                )
-            if entry.to is not None and entry.to not in market_targets:
-                yield Problem(f"{field}[{i}].to", unknown("market, region or bloc", entry.to))
-    for i, tariff in enumerate(inst.tariffs):
-        for j, product in enumerate(tariff.products or []):
-            if product not in products:
-                yield Problem(f"tariffs[{i}].products[{j}]", unknown("product", product))
-
-    policy_ids: dict[str, str] = {}
-    for field in ("caps", "floors", "bans"):
-        for i, policy in enumerate(getattr(inst.policies, field)):
-            path = f"policies.{field}[{i}]"
-            if policy.id in policy_ids:
-                yield Problem(
-                    f"{path}.id",
-                    f"duplicate policy id {policy.id!r} (already used in {policy_ids[policy.id]})",
-                )
-            policy_ids.setdefault(policy.id, f"policies.{field}")
-            if policy.group not in group_ids:
-                yield Problem(f"{path}.group", unknown("region, bloc or supplier", policy.group))
-            for j, product in enumerate(policy.products or []):
-                if product not in products:
-                    yield Problem(f"{path}.products[{j}]", unknown("product", product))
-            for j, market in enumerate(policy.markets or []):
-                if market not in markets:
-                    yield Problem(f"{path}.markets[{j}]", unknown("market", market))
-            for j, period in enumerate(policy.periods or []):
-                if period_key(period) not in known_periods:
-                    yield Problem(f"{path}.periods[{j}]", unknown("period", str(period)))
-
-    yield from _duplicate_problems("scenarios", [s.id for s in inst.scenarios])
-    for i, scenario in enumerate(inst.scenarios):
-        for key in scenario.capacity_factor:
-            if key not in group_ids:
-                yield Problem(
-                    f"scenarios[{i}].capacity_factor.{key}",
-                    unknown("region, bloc or supplier", key),
-                )
-    for i, scenario in enumerate(inst.scenarios):
-        if scenario.id == NOMINAL:
-            yield Problem(f"scenarios[{i}].id", f"{NOMINAL!r} names the undisrupted scenario")
-    total_probability = sum(s.probability for s in inst.scenarios)
-    if total_probability > 1 + 1e-9:
-        yield Problem("scenarios", f"probabilities add up to {total_probability:g}, above 1")
-    if inst.scenarios or inst.resilience is not None:
-        reason = "disruption scenarios" if inst.scenarios else "a resilience requirement"
-        for i, entry in enumerate(inst.products):
-            if entry.shortage_penalty is None:
-                yield Problem(
-                    f"products[{i}].shortage_penalty",
-                    f"required when the instance has {reason}: demand may go unmet in a "
-                    "disruption, at this penalty",
-                )
