@@ -285,7 +285,7 @@ def notes(rows: list[dict[str, Any]], commit: str) -> str:
         "arrays, ready as numpy arrays; the ratios divide by it.",
         f"Solve: `run` on a fresh hand-over; S and M to {describe(TIGHT)}, L and XL to "
         f"{describe(LOOSE)}; the gap is the one reached.",
-        "Extract: `finish` (plan, independent check, tables) on the solved outcome.",
+        "Extract: `Pipeline.finish` (plan, independent check, tables) on the solved outcome.",
         f"What-if: {WHATIF_PATH} {WHATIF_BEFORE} -> {WHATIF_AFTER}, {describe(WHATIF_OPTIONS)}; "
         "warm = `Resolver` kept from the base solve (model updated in place, previous plan as "
         "start), cold = `solve` of the changed instance; both from the changed instance to "

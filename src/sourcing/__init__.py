@@ -4,6 +4,13 @@
 >>> results = solve(load_instance())          # the bundled default instance
 >>> results.status, results.objective
 
+>>> from sourcing import Pipeline, SolveOptions   # the same, step by step
+>>> pipeline = Pipeline(load_instance(), SolveOptions(time_limit=60))
+>>> model = pipeline.build()                      # tables and the Pyomo model
+>>> handed = pipeline.hand_over()                 # its arrays in HiGHS
+>>> outcome = pipeline.run()                      # the search
+>>> results = pipeline.finish()                   # the plan, checked, and its tables
+
 Names are imported on first use, so that `import sourcing` and the command line's start are
 quick (Pyomo, pandas and HiGHS load only when something needs them).
 """
@@ -24,12 +31,15 @@ _HOMES = {
     "DEFAULT_INSTANCE": "sourcing.instance.io",
     "dump_instance": "sourcing.instance.io",
     "load_instance": "sourcing.instance.io",
+    "Pipeline": "sourcing.pipeline",
     "Results": "sourcing.explain.results",
+    "SolveOptions": "sourcing.solver.options",
+    "solve_with": "sourcing.api",
     "Instance": "sourcing.instance.schema",
 }
 
 if TYPE_CHECKING:
-    from sourcing.api import solve
+    from sourcing.api import solve, solve_with
     from sourcing.errors import (
         CheckError,
         InfeasibleError,
@@ -41,6 +51,8 @@ if TYPE_CHECKING:
     from sourcing.explain.results import Results
     from sourcing.instance.io import DEFAULT_INSTANCE, dump_instance, load_instance
     from sourcing.instance.schema import Instance
+    from sourcing.pipeline import Pipeline
+    from sourcing.solver.options import SolveOptions
 
 
 def __getattr__(name: str) -> Any:
@@ -63,10 +75,13 @@ __all__ = [
     "Instance",
     "InstanceError",
     "NoSolutionError",
+    "Pipeline",
     "Results",
+    "SolveOptions",
     "SourcingError",
     "UsageError",
     "dump_instance",
     "load_instance",
     "solve",
+    "solve_with",
 ]

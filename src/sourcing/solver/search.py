@@ -199,7 +199,7 @@ def _solve_lp(highs: highspy.Highs, deadline: float) -> tuple[np.ndarray | None,
     if remaining <= 0:
         return None, None
     # HiGHS holds an LP to its time limit on the clock of all runs of this Highs object so far.
-    highs.setOptionValue("time_limit", highs.getRunTime() + remaining)
+    set_time_limit(highs, highs.getRunTime() + remaining)
     interrupted = _run_interruptible(highs)
     if interrupted or highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
         return None, interrupted
