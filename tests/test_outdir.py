@@ -37,8 +37,9 @@ REPO = Path(__file__).resolve().parents[1]
 CAPS = REPO / "instances" / "examples" / "caps.yaml"
 SCENARIOS = REPO / "instances" / "examples" / "scenarios.yaml"
 CAPS_SETTING = "policies.caps[cn-cap].max_share=0.1,0.2"
-BASE_FILES = sorted(set(OUTPUT_FILES) - {"policy_costs.csv", "scenarios.csv", "scenario_flows.csv"})
-SCENARIO_FILES = sorted([*BASE_FILES, "scenarios.csv", "scenario_flows.csv"])
+STAGE_FILES = ["scenarios.csv", "scenario_flows.csv", "scenario_periods.csv"]
+BASE_FILES = sorted(set(OUTPUT_FILES) - {"policy_costs.csv", *STAGE_FILES})
+SCENARIO_FILES = sorted([*BASE_FILES, *STAGE_FILES])
 TEMPORARY = r"\.[\w-]+\.[0-9a-f]{8}\.tmp\.\w+"
 
 # Differs from scenarios.yaml in every file both write: two periods, stock, shortage (the cap

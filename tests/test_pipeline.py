@@ -102,6 +102,8 @@ def test_stress_rows_list_the_spec_keys_first() -> None:
             "cost",
             "extra_cost",
             "products_hit",
+            "worst_product",
+            "worst_product_share",
             "kind",
         ]
     ] * 2

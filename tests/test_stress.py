@@ -71,6 +71,8 @@ def test_outage_rows_by_hand():
             "cost": pytest.approx(2520.0),
             "extra_cost": pytest.approx(1980.0),
             "products_hit": ["chip"],
+            "worst_product": "chip",
+            "worst_product_share": pytest.approx(0.4),
         },
         {
             "outage": "JP",
@@ -81,6 +83,8 @@ def test_outage_rows_by_hand():
             "cost": pytest.approx(540.0),
             "extra_cost": pytest.approx(0.0),
             "products_hit": [],
+            "worst_product": None,
+            "worst_product_share": 0.0,
         },
     ]
 
@@ -163,7 +167,7 @@ def test_survive_that_no_plan_meets_is_diagnosed(tmp_path: Path):
     assert result.exit_code == 3
     out = " ".join(result.stdout.split())
     assert (
-        "a full outage of CN leaves at least 40 of 100 unmet (40.0%) whatever is contracted; "
-        "the requirement allows 10.0%"
+        "a full outage of CN leaves at least 40 of 100 of chip unmet (40.0%) whatever is "
+        "contracted; the requirement allows 10.0% per product"
     ) in out
     assert "raise resilience max_outage_shortage from 0.1 to 0.4" in out

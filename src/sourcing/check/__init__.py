@@ -1,8 +1,10 @@
 """Independent feasibility and cost checker for a `Plan`, working from the `Instance` alone.
 
-Nothing here uses the optimisation model: every rule of the instance (SPEC sections 1-2) is
+Nothing here uses the optimisation model: every rule of the instance (SPEC sections 1, 2 and 4) is
 re-derived from the validated data, so a bug in the model shows up as a violation here.
-`tables` indexes the instance, `costs` recomputes a plan's costs, `rules` checks each rule.
+`tables` indexes the instance, `stages` defines the disruption stages (scenarios with their
+timing, resilience outages) and the instance each sees, `costs` recomputes a plan's costs,
+`rules` checks each rule.
 
 Tolerances: quantities are compared with `tol * max(1, quantity scale)`, where the scale is the
 largest demand, capacity or minimum order in the instance (solvers leave ~1e-7 feasibility error);
@@ -15,16 +17,17 @@ from sourcing.check.costs import (
     cvar,
     plan_costs,
     stage_costs,
-    stage_definitions,
     tariff_rate,
     transport_cost,
 )
 from sourcing.check.rules import assert_plan_ok, check_plan
+from sourcing.check.stages import Stage, stage_definitions, stage_instance
 from sourcing.check.tables import plan_stock, quantity_tolerance
 
 __all__ = [
     "COST_KEYS",
     "VARIABLE_KEYS",
+    "Stage",
     "assert_plan_ok",
     "check_plan",
     "cvar",
@@ -33,6 +36,7 @@ __all__ = [
     "quantity_tolerance",
     "stage_costs",
     "stage_definitions",
+    "stage_instance",
     "tariff_rate",
     "transport_cost",
 ]

@@ -3,11 +3,10 @@ shortage, per disruption stage, and the risk term (CVaR)."""
 
 from __future__ import annotations
 
-import math
-
+from sourcing.check.stages import stage_data, stage_definitions
 from sourcing.check.tables import CheckData, Cleaned, clean, quantity_tolerance, stock_of
 from sourcing.instance.references import NOMINAL
-from sourcing.instance.schema import Instance, group_members
+from sourcing.instance.schema import Instance
 from sourcing.plan import Plan, StagePlan
 
 COST_KEYS = (
@@ -68,59 +67,6 @@ def plan_costs(instance: Instance, plan: Plan) -> dict[str, float]:
     return expected_costs(instance, plan)[0]
 
 
-def stage_definitions(instance: Instance) -> list[tuple[str, float, dict[str, float]]]:
-    """Disruption stages as (id, probability, capacity factors): the instance's scenarios, then
-    under `resilience` one full outage per region, with probability zero."""
-    stages = [(s.id, s.probability, dict(s.capacity_factor)) for s in instance.scenarios]
-    if instance.resilience is not None:
-        stages += [(f"outage:{r.id}", 0.0, {r.id: 0.0}) for r in instance.regions]
-    return stages
-
-
-def _scale(
-    value: float | dict[str, float] | None, factor: float
-) -> float | dict[str, float] | None:
-    """A capacity times a factor. A factor of 0 leaves nothing, whatever the capacity (an
-    unlimited one, or a map lacking a period); otherwise unlimited stays unlimited."""
-    if factor == 0:
-        return 0.0
-    if value is None:
-        return None
-    if isinstance(value, dict):
-        return {k: v * factor for k, v in value.items()}
-    return value * factor
-
-
-def stage_instance(instance: Instance, factors: dict[str, float]) -> Instance:
-    """The instance as one disruption sees it: capacities scaled, only bans as policies."""
-    suppliers = []
-    members = group_members(instance)
-    for supplier in instance.suppliers:
-        factor = math.prod(
-            value for key, value in factors.items() if supplier.id in members.get(key, ())
-        )
-        offers = [
-            offer.model_copy(update={"capacity": _scale(offer.capacity, factor)})
-            for offer in supplier.offers
-        ]
-        suppliers.append(
-            supplier.model_copy(
-                update={"capacity": _scale(supplier.capacity, factor), "offers": offers}
-            )
-        )
-    policies = instance.policies.model_copy(
-        update={
-            "caps": [],
-            "floors": [],
-            "max_supplier_share": None,
-            "min_suppliers": None,
-        }
-    )
-    return instance.model_copy(
-        update={"suppliers": suppliers, "policies": policies, "scenarios": [], "resilience": None}
-    )
-
-
 def cvar(costs: list[tuple[float, float]], level: float) -> float:
     """CVaR at `level` of a discrete distribution given as (probability, cost) pairs.
 
@@ -139,14 +85,14 @@ def expected_costs(instance: Instance, plan: Plan) -> tuple[dict[str, float], di
     atol = quantity_tolerance(instance)
     nominal = _costs(data, plan, clean(data, plan, atol))
     stages = stage_definitions(instance)
-    weights = {NOMINAL: 1.0 - sum(p for _, p, _ in stages)}
+    weights = {NOMINAL: 1.0 - sum(s.probability for s in stages)}
     breakdowns = {NOMINAL: nominal}
-    for stage_id, probability, factors in stages:
-        stage_plan = plan.scenarios.get(stage_id, StagePlan())
-        stage_data = CheckData(stage_instance(instance, factors))
+    for stage in stages:
+        stage_plan = plan.scenarios.get(stage.id, StagePlan())
+        seen = stage_data(instance, stage)
         sub = Plan(contracts=plan.contracts, flows=stage_plan.flows, unmet=stage_plan.unmet)
-        breakdowns[stage_id] = _costs(stage_data, sub, clean(stage_data, sub, atol))
-        weights[stage_id] = probability
+        breakdowns[stage.id] = _costs(seen, sub, clean(seen, sub, atol))
+        weights[stage.id] = stage.probability
     variable = {k: b["total"] - b["fixed"] for k, b in breakdowns.items()}
     expected = dict.fromkeys(COST_KEYS, 0.0)
     expected["fixed"] = nominal["fixed"]

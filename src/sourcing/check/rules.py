@@ -8,13 +8,18 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 
-from sourcing.check.costs import expected_costs, stage_definitions, stage_instance
+from sourcing.check.costs import expected_costs
+from sourcing.check.stages import (
+    anticipation_violations,
+    outage_violations,
+    stage_data,
+    stage_definitions,
+)
 from sourcing.check.tables import (
     CheckData,
     Cleaned,
     clean,
     delivered_by_cell,
-    demand_of,
     fmt,
     quantity_tolerance,
     stock_of,
@@ -25,33 +30,30 @@ from sourcing.instance.schema import Cap, Floor, Instance, Period
 from sourcing.plan import CellKey, FlowKey, Plan
 
 
-def _stage_violations(instance: Instance, plan: Plan, atol: float) -> Iterator[str]:
-    """Each disruption's recourse holds capacities, offers, bans, minimum orders and stock."""
-    demand = sum(demand_of(instance).values())
-    for stage_id, _, factors in stage_definitions(instance):
-        if stage_id not in plan.scenarios:
-            yield f"scenario {stage_id}: the plan has no recourse for it"
+def _stage_violations(
+    instance: Instance, plan: Plan, nominal: Cleaned, atol: float
+) -> Iterator[str]:
+    """Each disruption's recourse holds capacities, offers, bans, minimum orders and stock;
+    a scenario follows the nominal plan before it starts; an outage meets the resilience limit."""
+    for stage in stage_definitions(instance):
+        if stage.id not in plan.scenarios:
+            yield f"scenario {stage.id}: the plan has no recourse for it"
             continue
-        stage_plan = plan.scenarios[stage_id]
-        data = CheckData(stage_instance(instance, factors))
+        stage_plan = plan.scenarios[stage.id]
+        data = stage_data(instance, stage)
         sub = Plan(contracts=plan.contracts, flows=stage_plan.flows, unmet=stage_plan.unmet)
         cleaned = clean(data, sub, atol)
+        outage = stage.outage is not None
         rules = itertools.chain(
             cleaned.problems,
             _flow_rules(data, sub, cleaned, atol),
             _capacity_rules(data, cleaned, atol),
-            _unmet_rules(data, cleaned, atol),
+            _unmet_rules(data, cleaned, atol, penalty_needed=not outage),
             _stock_rules(data, cleaned, atol),
+            anticipation_violations(stage, nominal, cleaned, atol),
+            outage_violations(instance, data, cleaned, atol) if outage else (),
         )
-        yield from (f"scenario {stage_id}: {v}" for v in rules)
-        if stage_id.startswith("outage:") and instance.resilience is not None:
-            short = sum(cleaned.unmet.values())
-            allowed = instance.resilience.max_outage_shortage * demand
-            if short > allowed + atol:
-                yield (
-                    f"scenario {stage_id}: {fmt(short)} of {fmt(demand)} unmet, above the "
-                    f"resilience limit of {fmt(instance.resilience.max_outage_shortage)}"
-                )
+        yield from (f"scenario {stage.id}: {v}" for v in rules)
 
 
 def _ban_of(data: CheckData, flow: FlowKey) -> str | None:
@@ -114,13 +116,17 @@ def _capacity_rules(data: CheckData, cleaned: Cleaned, atol: float) -> Iterator[
             )
 
 
-def _unmet_rules(data: CheckData, cleaned: Cleaned, atol: float) -> Iterator[str]:
+def _unmet_rules(
+    data: CheckData, cleaned: Cleaned, atol: float, penalty_needed: bool = True
+) -> Iterator[str]:
+    """Unmet demand within the demand, and only of products with a shortage penalty (outage
+    stages may leave any product unmet)."""
     for (product, market, period), qty in cleaned.unmet.items():
         where = f"of {product} in {market}, period {period}"
         demand = data.demand.get((product, market, period), 0.0)
         if qty > demand + atol:
             yield f"unmet demand {fmt(qty)} {where} exceeds the demand {fmt(demand)}"
-        if qty > atol and data.products[product].shortage_penalty is None:
+        if penalty_needed and qty > atol and data.products[product].shortage_penalty is None:
             yield (
                 f"unmet demand {fmt(qty)} {where}, but {product} has no shortage_penalty "
                 "so its demand must be met"
@@ -187,7 +193,8 @@ def _group_delivered(cleaned: Cleaned, members: frozenset[str]) -> dict[CellKey,
 
 
 def _share_rules(data: CheckData, cleaned: Cleaned, atol: float) -> Iterator[str]:
-    """Caps and floors: a group's share of the delivered quantity, per covered cell or pooled."""
+    """Caps and floors: a group's share of the delivered quantity (or, with `basis: value`, of
+    its value: each unit weighs its product's `value`), per covered cell or pooled."""
     delivered = delivered_by_cell(cleaned.flows)
     policies = data.instance.policies
     scopes: list[tuple[str, Cap | Floor, float]] = [("cap", c, c.max_share) for c in policies.caps]
@@ -200,20 +207,37 @@ def _share_rules(data: CheckData, cleaned: Cleaned, atol: float) -> Iterator[str
         for block, market, period in itertools.product(
             blocks, markets, data.covered_periods(policy.periods)
         ):
-            total = sum(delivered.get((p, market, period), 0.0) for p in block)
-            part = sum(by_group.get((p, market, period), 0.0) for p in block)
-            if kind == "cap" and part > share * total + atol:
+            values, slack = _weights(data, policy, block, atol)
+            weight = values or dict.fromkeys(block, 1.0)
+            total = sum(weight[p] * delivered.get((p, market, period), 0.0) for p in block)
+            part = sum(weight[p] * by_group.get((p, market, period), 0.0) for p in block)
+            if kind == "cap" and part > share * total + slack:
                 sign = ">"
-            elif kind == "floor" and part < share * total - atol:
+            elif kind == "floor" and part < share * total - slack:
                 sign = "<"
             else:
                 continue
-            label = ", ".join(block) + (" (pooled)" if policy.pooled else "")
+            notes = [
+                n for n, on in (("pooled", policy.pooled), ("by value", values is not None)) if on
+            ]
+            label = ", ".join(block) + (f" ({', '.join(notes)})" if notes else "")
             yield (
                 f"{kind} {policy.id}: group {policy.group} delivers {fmt(part)} of {fmt(total)} "
                 f"(share {_share_text(part, total)} {sign} {fmt(share)}) of {label} to {market} "
                 f"in period {period}"
             )
+
+
+def _weights(
+    data: CheckData, policy: Cap | Floor, block: list[str], atol: float
+) -> tuple[dict[str, float] | None, float]:
+    """The value of each product's units in a share row by value (None: by quantity) and the
+    tolerance on the weighted sums (`atol` times the largest value, at least 1). A single
+    product's value cancels out of its own share, so a row of one product counts quantities."""
+    if policy.basis != "value" or len(block) < 2:
+        return None, atol
+    values = {p: float(data.products[p].value or 0.0) for p in block}
+    return values, atol * max(1.0, *values.values())
 
 
 def _max_supplier_share_rule(data: CheckData, cleaned: Cleaned, atol: float) -> Iterator[str]:
@@ -298,7 +322,7 @@ def check_plan(instance: Instance, plan: Plan, tol: float = 1e-6) -> list[str]:
         _share_rules(data, cleaned, atol),
         _max_supplier_share_rule(data, cleaned, atol),
         _min_suppliers_rule(data, plan, cleaned, atol),
-        _stage_violations(instance, plan, atol),
+        _stage_violations(instance, plan, cleaned, atol),
         _objective_rule(plan, expected_costs(instance, plan)[0], tol),
     )
     for group in groups:

@@ -228,8 +228,15 @@ def solver_options(command: Callable[..., Any]) -> Callable[..., Any]:
         click.option(
             "--survive",
             type=Number(0, 1),
-            help="Require that a full outage of any one region leaves at most this share of "
-            "demand unmet (same as `resilience: {max_outage_shortage: SHARE}`).",
+            help="Require that an outage of any one region (or of the file's `resilience` "
+            "outages) leaves at most this share of demand unmet (`resilience: "
+            "{max_outage_shortage: SHARE}`; the file's other resilience keys stay).",
+        ),
+        click.option(
+            "--survive-per",
+            type=click.Choice(["total", "product", "cell"]),
+            help="Where --survive (or the file's requirement) measures the unmet share: all "
+            "demand, each product's, or each (product, market, period).  [default: product]",
         ),
     ]
     for option in reversed(options):
@@ -269,14 +276,28 @@ def run_clock(settings: SolveOptions) -> SolveOptions:
     return replace(settings, deadline=started + settings.time_limit)
 
 
-def load(instance: Path | None, whatifs: tuple[str, ...], survive: float | None) -> Instance:
-    """Load INSTANCE, then apply the named what-ifs and --survive."""
+def load(
+    instance: Path | None,
+    whatifs: tuple[str, ...],
+    survive: float | None,
+    survive_per: str | None = None,
+) -> Instance:
+    """Load INSTANCE, then apply the named what-ifs, --survive and --survive-per."""
     from sourcing.instance.overrides import apply_whatifs, whatif_file_for
 
     loaded = load_instance(instance)
     if whatifs:
         path = DEFAULT_INSTANCE if instance is None else instance
         loaded = apply_whatifs(loaded, whatifs, whatif_file_for(path))
+    if survive is None and survive_per is None:
+        return loaded
+    resilience = loaded.resilience
+    if resilience is None and survive is None:
+        raise UsageError("--survive-per needs --survive or a `resilience` requirement in the file")
+    update: dict[str, Any] = {}
     if survive is not None:
-        loaded = loaded.replace(resilience={"max_outage_shortage": survive})
-    return loaded
+        update["max_outage_shortage"] = survive
+    if survive_per is not None:
+        update["per"] = survive_per
+    current = {} if resilience is None else resilience.model_dump(exclude_none=True)
+    return loaded.replace(resilience={**current, **update})

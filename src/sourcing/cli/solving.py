@@ -33,7 +33,11 @@ from sourcing.cli.app import (
 
 
 def _solve(
-    instance: Path | None, whatifs: tuple[str, ...], survive: float | None, **options: Any
+    instance: Path | None,
+    whatifs: tuple[str, ...],
+    survive: float | None,
+    survive_per: str | None,
+    **options: Any,
 ) -> tuple[Instance, Results, SolveOptions]:
     """Load (see `load`), solve; with a resilience requirement, also price it.
 
@@ -48,7 +52,7 @@ def _solve(
     settings = run_clock(SolveOptions.from_keywords(options))
     policy_costs = bool(options.get("policy_costs"))
     clock = time.perf_counter()
-    loaded = load(instance, whatifs, survive)
+    loaded = load(instance, whatifs, survive, survive_per)
     load_seconds = time.perf_counter() - clock
     if settings.expired():
         message = f"no plan found: {settings.time_up(' while loading')}"
@@ -80,6 +84,7 @@ def solve(
     fmt: str,
     output: Path | None,
     survive: float | None,
+    survive_per: str | None,
     whatifs: tuple[str, ...],
     verbose: bool,
     **options: Any,
@@ -90,7 +95,7 @@ def solve(
 
     if output is not None:
         outdir.check(output, OUTPUT_FILES)
-    _, results, _ = _solve(instance, whatifs, survive, verbose=verbose, **options)
+    _, results, _ = _solve(instance, whatifs, survive, survive_per, verbose=verbose, **options)
     if output is not None:
         results.to_dir(output)
     if fmt == "json":
@@ -122,6 +127,7 @@ def stress(
     factor: float,
     blocs: bool,
     survive: float | None,
+    survive_per: str | None,
     whatifs: tuple[str, ...],
     verbose: bool,
     **options: Any,
@@ -134,7 +140,9 @@ def stress(
     from sourcing.output.terminal import render, render_stress
     from sourcing.studies.stress import outage_table
 
-    loaded, results, settings = _solve(instance, whatifs, survive, verbose=verbose, **options)
+    loaded, results, settings = _solve(
+        instance, whatifs, survive, survive_per, verbose=verbose, **options
+    )
     if results.plan is None:  # no plan to stress: the solve's results, with the diagnosis
         if fmt == "json":
             click.echo(json.dumps(results.to_dict()))

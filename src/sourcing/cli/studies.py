@@ -138,6 +138,7 @@ def sweep_command(
     scheduler: str | None,
     output: Path | None,
     survive: float | None,
+    survive_per: str | None,
     whatifs: tuple[str, ...],
     **options: Any,
 ) -> int:
@@ -152,7 +153,7 @@ def sweep_command(
 
     if output is not None:
         outdir.check(output, study_files("sweep"))
-    loaded = load(instance, whatifs, survive)
+    loaded = load(instance, whatifs, survive, survive_per)
     grid_settings = dict(parse_setting(text) for text in settings)
     points = grid(grid_settings)
     with progress_bar(len(points)) as progress:
@@ -199,6 +200,7 @@ def frontier_command(
     scheduler: str | None,
     output: Path | None,
     survive: float | None,
+    survive_per: str | None,
     whatifs: tuple[str, ...],
     **options: Any,
 ) -> int:
@@ -210,7 +212,7 @@ def frontier_command(
 
     if output is not None:
         outdir.check(output, study_files("frontier"))
-    loaded = load(instance, whatifs, survive)
+    loaded = load(instance, whatifs, survive, survive_per)
     study = {"points": points, "jobs": jobs, "scheduler": scheduler}
     with progress_bar(points) as progress:
         frame = trace(loaded, measure, group=group, progress=progress, **study, **options)

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pyomo.environ as pyo
 
 from sourcing.errors import InfeasibleError, InstanceError
@@ -33,9 +34,10 @@ from sourcing.explain.structural import structural_conflicts
 from sourcing.instance.fields import lookup, period_key
 from sourcing.instance.schema import Instance
 from sourcing.model import Stage
-from sourcing.model.data import Mode, ModelData, build_data
+from sourcing.model.build import outage_groups
+from sourcing.model.data import Mode, ModelData, build_data, with_penalties
 from sourcing.pipeline import Pipeline
-from sourcing.solver import SolveOptions
+from sourcing.solver import SolveOptions, run
 
 
 def diagnose(instance: Instance, options: SolveOptions | None = None) -> dict[str, Any]:
@@ -81,56 +83,123 @@ def diagnose(instance: Instance, options: SolveOptions | None = None) -> dict[st
 def _resilience_findings(
     instance: Instance, options: SolveOptions
 ) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
-    """Regions whose full outage leaves more unmet than `resilience` allows, whatever the plan.
+    """Outages that leave more unmet than `resilience` allows, whatever the plan.
 
-    For each region: the least total unmet demand under its outage over all plans that meet
-    the nominal policies (contracts free), against the allowed share of all demand.
+    For each outage group and each part the requirement measures (all demand, a product, or a
+    cell, as `per` says): the least unmet demand of that part under the outage, over all plans
+    that meet the nominal policies (contracts free), against the allowed share of its demand.
+    Cells are tried only for products that cannot be served in full.
     """
-    assert instance.resilience is not None
-    allowed = instance.resilience.max_outage_shortage
+    resilience = instance.resilience
+    assert resilience is not None
+    allowed = resilience.max_outage_shortage
     nominal = instance.replace(resilience=None, scenarios=[])
-    demand = sum(build_data(nominal).demand.values())
+    penalised = with_penalties(nominal)
     findings = []
-    worst = allowed
-    for region in instance.regions:
+    for group in outage_groups(instance):
         stage = Stage(
-            f"outage:{region.id}",
+            f"outage:{group}",
             0.0,
-            build_data(nominal, Mode.DISRUPTION, capacity_factor={region.id: 0.0}),
+            build_data(penalised, Mode.DISRUPTION, capacity_factor={group: resilience.factor}),
         )
-        outcome = Pipeline(nominal, options, stages=[stage], edit=_least_unmet).run()
-        if outcome.objective is None or not demand:
-            continue
-        share = outcome.objective / demand
-        if share > allowed + ZERO:
-            worst = max(worst, share)
-            findings.append(
-                {
-                    "elements": ["resilience", f"outage:{region.id}"],
-                    "kind": "resilience",
-                    "region": region.id,
-                    "unmet": rounded(outcome.objective),
-                    "share": rounded(share),
-                    "message": (
-                        f"a full outage of {region.id} leaves at least "
-                        f"{fmt(outcome.objective)} of {fmt(demand)} unmet ({share:.1%}) "
-                        f"whatever is contracted; the requirement allows {allowed:.1%}"
-                    ),
-                }
-            )
+        least = _LeastUnmet(nominal, stage, options)
+        for part, cells in _parts(stage.data, resilience.per):
+            if options.expired():
+                break
+            unmet = least.of(cells)
+            demand = sum(stage.data.demand.get(c, 0.0) for c in cells)
+            if unmet is None or not demand or unmet / demand <= allowed + ZERO:
+                continue
+            if resilience.per == "cell" and part[0] == "product":  # look at its cells
+                for cell in cells:
+                    found = least.of([cell])
+                    need = stage.data.demand.get(cell, 0.0)
+                    if found is not None and need and found / need > allowed + ZERO:
+                        findings.append(_finding(group, ("cell", cell), found, need, resilience))
+                continue
+            findings.append(_finding(group, part, unmet, demand, resilience))
     if not findings:
         return [], None
-    required = rounded(worst)
+    required = rounded(max(f["share"] for f in findings))
     repair = {
         "element": "resilience",
         "kind": "resilience",
         "parameter": "max_outage_shortage",
         "current": allowed,
         "required": required,
-        "regions": [f["region"] for f in findings],
+        "regions": list(dict.fromkeys(f["outage"] for f in findings)),
         "message": (f"raise resilience max_outage_shortage from {fmt(allowed)} to {fmt(required)}"),
     }
     return findings, repair
+
+
+def _parts(data: ModelData, per: str) -> list[tuple[tuple[Any, ...], list[Any]]]:
+    """What the requirement measures, as (part, its cells): everything, or each product (also
+    for `per: cell`, whose cells are looked at only where the product falls short)."""
+    cells = [c for c in data.unmet_bound if data.demand.get(c, 0.0) > 0]
+    if per == "total":
+        return [(("total",), cells)]
+    products: dict[str, list[Any]] = {}
+    for cell in cells:
+        products.setdefault(cell[0], []).append(cell)
+    return [(("product", p), found) for p, found in products.items()]
+
+
+def _finding(
+    group: str, part: tuple[Any, ...], unmet: float, demand: float, resilience: Any
+) -> dict[str, Any]:
+    """One outage that no plan survives: which part, how much is unmet at least, the limit."""
+    share = unmet / demand
+    what = {"total": "", "product": f" of {part[-1]}", "cell": ""}[part[0]]
+    if part[0] == "cell":
+        product, market, period = part[1]
+        what = f" of {product} in {market}, {period}"
+    outage = (
+        "a full outage" if resilience.factor == 0 else f"an outage ({resilience.factor:.0%} left)"
+    )
+    return {
+        "elements": ["resilience", f"outage:{group}"],
+        "kind": "resilience",
+        "region": group,
+        "outage": group,
+        "product": None if part[0] == "total" else part[1] if part[0] == "product" else part[1][0],
+        "cell": list(part[1]) if part[0] == "cell" else None,
+        "unmet": rounded(unmet),
+        "share": rounded(share),
+        "message": (
+            f"{outage} of {group} leaves at least {fmt(unmet)} of {fmt(demand)}{what} unmet "
+            f"({share:.1%}) whatever is contracted; the requirement allows "
+            f"{resilience.max_outage_shortage:.1%} per {resilience.per}"
+        ),
+    }
+
+
+class _LeastUnmet:
+    """One outage stage in HiGHS, with the nominal plan's policies: the least unmet demand of
+    any set of its cells, by changing which unmet columns the objective counts."""
+
+    def __init__(self, nominal: Instance, stage: Stage, options: SolveOptions) -> None:
+        self.options = options
+        pipeline = Pipeline(nominal, options, stages=[stage], edit=_least_unmet)
+        self.handed = pipeline.hand_over()
+        block = pipeline.model.recourse[stage.id]
+        position = {id(v): i for i, v in enumerate(self.handed.columns)}
+        self.column = {
+            c: position[id(block.unmet[c])]
+            for c in stage.data.unmet_bound
+            if id(block.unmet[c]) in position
+        }
+
+    def of(self, cells: list[Any]) -> float | None:
+        """The least total unmet demand of `cells` (None if not found in time)."""
+        cost = np.zeros(len(self.handed.columns))
+        counted = [self.column[c] for c in cells if c in self.column]
+        cost[counted] = 1.0
+        highs = self.handed.highs
+        highs.changeColsCost(len(cost), np.arange(len(cost), dtype=np.int32), cost)
+        self.handed.cost = cost
+        outcome = run(self.handed, self.options)
+        return outcome.objective
 
 
 def _least_unmet(model: Any, data: ModelData) -> None:
@@ -154,7 +223,9 @@ def _relaxed(instance: Instance, repair: dict[str, Any]) -> Instance | None:
         ]
         return instance.replace(policies=policies.model_copy(update={field_name: update}))
     if kind == "resilience":
-        return instance.replace(resilience={"max_outage_shortage": repair["required"]})
+        assert instance.resilience is not None
+        update = {"max_outage_shortage": repair["required"]}
+        return instance.replace(resilience=instance.resilience.model_copy(update=update))
     if kind in ("max_supplier_share", "min_suppliers"):
         value = repair["required"]
         if kind == "min_suppliers" and value == 0:

@@ -10,12 +10,14 @@ from typing import Any
 
 import pandas as pd
 
-from sourcing.check import cvar, plan_costs, plan_stock, stage_costs, stage_definitions
+from sourcing.check import plan_costs, plan_stock
 from sourcing.errors import InfeasibleError, NoSolutionError
 from sourcing.explain.prices import RowDuals, binding_rows
+from sourcing.explain.shares import share_columns, share_rows
+from sourcing.explain.stages import scenario_tables
 from sourcing.instance.references import NOMINAL
-from sourcing.instance.schema import Instance, group_members
-from sourcing.model.data import ModelData, demand_table
+from sourcing.instance.schema import Instance
+from sourcing.model.data import ModelData
 from sourcing.output.outdir import csv_file, text_file
 from sourcing.output.outdir import write as write_run
 from sourcing.plan import Plan
@@ -31,6 +33,7 @@ OUTPUT_FILES = (
     "policy_costs.csv",
     "scenarios.csv",
     "scenario_flows.csv",
+    "scenario_periods.csv",
     "summary.json",
 )
 """Every file `Results.to_dir` may write."""
@@ -65,6 +68,7 @@ class Results:
     policy_costs: pd.DataFrame | None = None
     scenarios: pd.DataFrame | None = None
     scenario_flows: pd.DataFrame | None = None
+    scenario_periods: pd.DataFrame | None = None
     risk: dict[str, float] | None = None
     resilience: dict[str, Any] | None = None
 
@@ -107,6 +111,9 @@ class Results:
             "policy_costs": None if self.policy_costs is None else _records(self.policy_costs),
             "message": self.message,
             "scenarios": None if self.scenarios is None else self._scenario_records(),
+            "scenario_periods": None
+            if self.scenario_periods is None
+            else _records(self.scenario_periods),
             "risk": self.risk,
             "resilience": self.resilience,
         }
@@ -169,6 +176,8 @@ class Results:
         if self.scenarios is not None and self.scenario_flows is not None:
             tables["scenarios.csv"] = self.scenarios
             tables["scenario_flows.csv"] = self.scenario_flows
+        if self.scenario_periods is not None:
+            tables["scenario_periods.csv"] = self.scenario_periods
         return tables
 
     def to_dir(self, directory: str | Path) -> Path:
@@ -224,7 +233,6 @@ FLOW_COLUMNS = [
     "transport",
     "cost",
 ]
-SHARE_COLUMNS = ["group", "kind", "product", "market", "period", "quantity", "share"]
 POLICY_COST_COLUMNS = ["policy", "kind", "status_without", "objective_without", "cost"]
 BINDING_COLUMNS = [
     "policy",
@@ -261,7 +269,7 @@ def empty_results(
         contracts=_frame([], ["supplier", "name", "region", "fixed_cost"]),
         shortages=_frame([], ["product", "market", "period", "quantity", "penalty", "cost"]),
         stock=_frame([], ["product", "market", "period", "quantity"]),
-        shares=_frame([], SHARE_COLUMNS),
+        shares=_frame([], share_columns(instance)),
         costs=pd.Series({k: 0.0 for k in COST_COMPONENTS}, name="cost", dtype=float),
         binding_policies=_frame([], BINDING_COLUMNS),
         timings=dict(timings or {}),
@@ -342,7 +350,7 @@ def plan_results(
         if q > 0
     ]
     costs = plan_costs(instance, plan)
-    scenarios, scenario_flows, risk = _scenario_tables(instance, plan)
+    scenarios, scenario_flows, scenario_periods, risk = scenario_tables(instance, plan)
     return Results(
         instance=instance.name,
         status=status,
@@ -357,7 +365,7 @@ def plan_results(
             shortage_rows, ["product", "market", "period", "quantity", "penalty", "cost"]
         ),
         stock=_frame(stock_rows, ["product", "market", "period", "quantity"]),
-        shares=_frame(share_rows(instance, plan), SHARE_COLUMNS),
+        shares=_frame(share_rows(instance, plan), share_columns(instance)),
         costs=pd.Series({k: costs[k] for k in COST_COMPONENTS}, name="cost", dtype=float),
         binding_policies=_frame(binding_rows(data, plan, duals or {}), BINDING_COLUMNS),
         timings=timings,
@@ -365,6 +373,7 @@ def plan_results(
         message=message,
         scenarios=scenarios,
         scenario_flows=scenario_flows,
+        scenario_periods=scenario_periods,
         risk=risk,
     )
 
@@ -386,105 +395,3 @@ def with_resilience_cost(results: Results, instance: Instance, plain: Results | 
             set(results.contracts["supplier"]) - set(plain.contracts["supplier"])
         )
     return replace(results, resilience=summary)
-
-
-SCENARIO_COLUMNS = [
-    "scenario",
-    "probability",
-    "cost",
-    "shortage",
-    "shortage_share",
-    "products_hit",
-]
-SCENARIO_FLOW_COLUMNS = ["scenario", "supplier", "product", "market", "period", "quantity"]
-
-
-def _scenario_tables(
-    instance: Instance, plan: Plan
-) -> tuple[pd.DataFrame | None, pd.DataFrame | None, dict[str, float] | None]:
-    """Per-scenario cost and shortage, the scenarios' flows, and the risk summary."""
-    stages = stage_definitions(instance)
-    if not stages and instance.risk is None:
-        return None, None, None
-    costs = stage_costs(instance, plan)
-    demand = sum(q for q in demand_table(instance).values())
-    probability = {NOMINAL: 1.0 - sum(p for _, p, _ in stages), **{s: p for s, p, _ in stages}}
-    unmet = {NOMINAL: plan.unmet, **{k: v.unmet for k, v in plan.scenarios.items()}}
-    flows = {NOMINAL: plan.flows, **{k: v.flows for k, v in plan.scenarios.items()}}
-    rows: list[dict[str, Any]] = []
-    flow_rows: list[dict[str, Any]] = []
-    shortage: dict[str, float] = {}
-    for stage in probability:
-        short = shortage[stage] = sum(unmet.get(stage, {}).values(), 0.0)
-        hit = sorted({p for (p, _, _), q in unmet.get(stage, {}).items() if q > 0})
-        rows.append(
-            {
-                "scenario": stage,
-                "probability": probability[stage],
-                "cost": costs[stage],
-                "shortage": short,
-                "shortage_share": short / demand if demand else 0.0,
-                "products_hit": ", ".join(hit),
-            }
-        )
-        flow_rows += [
-            {
-                "scenario": stage,
-                "supplier": s,
-                "product": p,
-                "market": mk,
-                "period": t,
-                "quantity": q,
-            }
-            for (s, p, mk, t), q in flows.get(stage, {}).items()
-        ]
-    risk = instance.risk
-    level = risk.cvar_level if risk is not None else 0.95
-    pairs = [(probability[k], costs[k]) for k in probability]
-    summary = {
-        "expected_cost": sum(p * c for p, c in pairs),
-        "cvar": cvar(pairs, level),
-        "cvar_level": level,
-        "weight": risk.weight if risk is not None else 0.0,
-        "expected_shortage": sum(probability[k] * shortage[k] for k in probability),
-    }
-    return (
-        _frame(rows, SCENARIO_COLUMNS),
-        _frame(flow_rows, SCENARIO_FLOW_COLUMNS),
-        summary,
-    )
-
-
-def share_rows(instance: Instance, plan: Plan) -> list[dict[str, Any]]:
-    """Share of each region and bloc in the delivered supply of each product, market, period."""
-    members = group_members(instance)
-    groups = [(r.id, "region") for r in instance.regions] + [(b.id, "bloc") for b in instance.blocs]
-    totals: dict[tuple[str, str, Any], float] = {}
-    by_supplier: dict[tuple[str, str, Any], dict[str, float]] = {}
-    for (s, p, mk, t), q in plan.flows.items():
-        totals[(p, mk, t)] = totals.get((p, mk, t), 0.0) + q
-        cell = by_supplier.setdefault((p, mk, t), {})
-        cell[s] = cell.get(s, 0.0) + q
-    rows = []
-    order = {p: i for i, p in enumerate(instance.periods)}
-    for p, mk, t in sorted(totals, key=lambda c: (c[0], c[1], order[c[2]])):
-        total = totals[(p, mk, t)]
-        if total <= 0:
-            continue
-        for group, kind in groups:
-            quantity = sum(q for s, q in by_supplier[(p, mk, t)].items() if s in members[group])
-            rows.append(
-                {
-                    "group": group,
-                    "kind": kind,
-                    "product": p,
-                    "market": mk,
-                    "period": t,
-                    "quantity": quantity,
-                    "share": quantity / total,
-                }
-            )
-    return rows
-
-
-__all__ = ["OUTPUT_FILES", "Results", "empty_results", "plan_results"]

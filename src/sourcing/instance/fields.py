@@ -134,6 +134,7 @@ UNIT_MONEY = Range(
 FIXED_COST = Range(limit=MAX_FIXED_COST, smallest=MIN_MONEY, what="fixed costs", unit="money")
 TARIFF_RATE = Range(limit=MAX_TARIFF_RATE, what="tariff rates")
 CAPACITY_FACTOR = Range(limit=MAX_CAPACITY_FACTOR, what="capacity factors")
+PRICE_FACTOR = Range(limit=MAX_CAPACITY_FACTOR, what="price factors")
 RISK_WEIGHT = Range(limit=MAX_RISK_WEIGHT, what="risk weights")
 SHARE = Range(high=1.0)
 CVAR_LEVEL = Range(below=1.0)
@@ -144,6 +145,9 @@ FixedCost = Annotated[float, Field(ge=0, le=MAX_FIXED_COST), BeforeValidator(FIX
 TariffRate = Annotated[float, Field(ge=0, le=MAX_TARIFF_RATE), BeforeValidator(TARIFF_RATE.check)]
 CapacityFactor = Annotated[
     float, Field(ge=0, le=MAX_CAPACITY_FACTOR), BeforeValidator(CAPACITY_FACTOR.check)
+]
+PriceFactor = Annotated[
+    float, Field(ge=0, le=MAX_CAPACITY_FACTOR), BeforeValidator(PRICE_FACTOR.check)
 ]
 RiskWeight = Annotated[float, Field(ge=0, le=MAX_RISK_WEIGHT), BeforeValidator(RISK_WEIGHT.check)]
 Share = Annotated[float, Field(ge=0, le=1), BeforeValidator(SHARE.check)]

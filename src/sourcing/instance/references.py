@@ -256,24 +256,49 @@ def reference_problems(inst: Instance) -> Iterator[Problem]:
 
     yield from _duplicate_problems("scenarios", [s.id for s in inst.scenarios])
     for i, scenario in enumerate(inst.scenarios):
-        for key in scenario.capacity_factor:
-            if key not in group_ids:
+        for field in ("capacity_factor", "price_factor"):
+            for key in getattr(scenario, field):
+                if key not in group_ids:
+                    yield Problem(
+                        f"scenarios[{i}].{field}.{key}", unknown("region, bloc or supplier", key)
+                    )
+        if scenario.start is not None and period_key(scenario.start) not in known_periods:
+            yield Problem(f"scenarios[{i}].start", unknown("period", str(scenario.start)))
+    if inst.resilience is not None:
+        for j, group in enumerate(inst.resilience.outages or []):
+            if group not in group_ids:
                 yield Problem(
-                    f"scenarios[{i}].capacity_factor.{key}",
-                    unknown("region, bloc or supplier", key),
+                    f"resilience.outages[{j}]", unknown("region, bloc or supplier", group)
                 )
+    yield from _value_problems(inst)
     for i, scenario in enumerate(inst.scenarios):
         if scenario.id == NOMINAL:
             yield Problem(f"scenarios[{i}].id", f"{NOMINAL!r} names the undisrupted scenario")
     total_probability = sum(s.probability for s in inst.scenarios)
     if total_probability > 1 + 1e-9:
         yield Problem("scenarios", f"probabilities add up to {total_probability:g}, above 1")
-    if inst.scenarios or inst.resilience is not None:
-        reason = "disruption scenarios" if inst.scenarios else "a resilience requirement"
+    if inst.scenarios:
         for i, entry in enumerate(inst.products):
             if entry.shortage_penalty is None:
                 yield Problem(
                     f"products[{i}].shortage_penalty",
-                    f"required when the instance has {reason}: demand may go unmet in a "
-                    "disruption, at this penalty",
+                    "required when the instance has disruption scenarios: demand may go unmet "
+                    "in a disruption, at this penalty",
+                )
+
+
+def _value_problems(inst: Instance) -> Iterator[Problem]:
+    """A cap or floor with `basis: value` needs a `value` on every product it covers."""
+    valued = {p.id for p in inst.products if p.value is not None}
+    for field in ("caps", "floors"):
+        for i, policy in enumerate(getattr(inst.policies, field)):
+            if policy.basis != "value":
+                continue
+            covered = policy.products or [p.id for p in inst.products]
+            missing = [p for p in covered if p not in valued]
+            if missing:
+                names = ", ".join(repr(p) for p in missing)
+                yield Problem(
+                    f"policies.{field}[{i}].basis",
+                    f"basis 'value' needs a value on every product it covers; {names} has none",
                 )

@@ -11,7 +11,7 @@ need the whole instance (unknown or duplicate ids, unknown periods in per-period
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Annotated, Any, Self
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import (
     AfterValidator,
@@ -35,12 +35,14 @@ from sourcing.instance.fields import (
     Period,
     PerPeriodQuantity,
     PerPeriodUnitMoney,
+    PriceFactor,
     Quantity,
     RiskWeight,
     Share,
     TariffRate,
     Text,
     UnitMoney,
+    period_key,
 )
 from sourcing.instance.references import (
     error_message,
@@ -92,6 +94,11 @@ class Product(Base):
     name: Text | None = None
     shortage_penalty: UnitMoney | None = None
     holding_cost: UnitMoney | None = None
+    value: UnitMoney | None = None  # money per unit: weighs shares whose basis is value
+
+
+Basis = Literal["quantity", "value"]
+"""What a share counts: units delivered, or their value (units times the product's `value`)."""
 
 
 class Market(Base):
@@ -163,6 +170,7 @@ class Cap(Scope):
 
     max_share: Share
     pooled: Flag = False
+    basis: Basis = "quantity"
 
 
 class Floor(Scope):
@@ -170,6 +178,7 @@ class Floor(Scope):
 
     min_share: Share
     pooled: Flag = False
+    basis: Basis = "quantity"
 
 
 class Ban(Scope):
@@ -186,16 +195,40 @@ class Policies(Base):
 
 
 class Scenario(Base):
+    """A disruption: from `start` (default the first period) for `duration` periods (default to
+    the end), capacities times `capacity_factor` and unit costs times `price_factor`."""
+
     id: Id
     name: Text | None = None
     probability: Share
     capacity_factor: dict[Id, CapacityFactor] = Field(default_factory=dict)
+    price_factor: dict[Id, PriceFactor] = Field(default_factory=dict)
+    start: Period | None = None
+    duration: Count | None = None
+
+
+def scenario_periods(
+    periods: list[Period], scenario: Scenario
+) -> tuple[list[Period], list[Period]]:
+    """(the periods before `scenario` starts, the periods it disrupts) among `periods`."""
+    keys = [period_key(p) for p in periods]
+    first = 0 if scenario.start is None else keys.index(period_key(scenario.start))
+    last = len(keys) if scenario.duration is None else min(len(keys), first + scenario.duration)
+    return list(periods[:first]), list(periods[first:last])
+
+
+Per = Literal["total", "product", "cell"]
+"""Where an outage's unmet share is measured: all demand, each product's, or each cell's."""
 
 
 class Resilience(Base):
-    """N-1 requirement: under a full outage of any one region, at most this share goes unmet."""
+    """N-1 requirement: with any one group of `outages` at `factor` of its capacity, at most
+    `max_outage_shortage` of the demand goes unmet, measured `per` total, product or cell."""
 
     max_outage_shortage: Share
+    per: Per = "product"
+    outages: CoveredIds = None  # regions, blocs or suppliers; None: every region
+    factor: Share = 0.0
 
 
 class Risk(Base):

@@ -16,7 +16,7 @@ from sourcing.model.capacity import (
     add_offer_limit,
     add_supplier_capacity,
 )
-from sourcing.model.data import Mode, ModelData, build_data, demand_table
+from sourcing.model.data import Disruption, Mode, ModelData, build_data, with_penalties
 from sourcing.model.objective import add_total_cost, stage_cost
 from sourcing.model.policies import (
     add_delivered,
@@ -27,7 +27,7 @@ from sourcing.model.policies import (
     count_products,
     share_layout,
 )
-from sourcing.model.resilience import add_outage_shortage
+from sourcing.model.resilience import ShortageLimit, add_outage_shortage
 from sourcing.model.tighten import (
     TIGHT,
     Formulation,
@@ -35,43 +35,55 @@ from sourcing.model.tighten import (
     add_flow_contracts,
     add_symmetry_breaking,
 )
+from sourcing.model.timing import add_nonanticipativity
 from sourcing.model.variables import add_contracts, add_variables
 
 
 @dataclass(frozen=True)
 class Stage:
-    """One disruption scenario: its id, probability and tables (capacities already scaled).
+    """One disruption: its id, probability and tables (capacities and prices already scaled,
+    in the periods it disrupts; `data.anticipated` are the periods before it).
 
-    `max_shortage`, if set, caps its total unmet demand (the N-1 resilience requirement).
+    `max_shortage`, if set, limits its unmet demand (the N-1 resilience requirement).
     """
 
     id: str
     probability: float
     data: ModelData
-    max_shortage: float | None = None
+    max_shortage: ShortageLimit | None = None
+
+
+def outage_groups(instance: Instance) -> list[str]:
+    """The groups the resilience requirement takes out one at a time (default every region)."""
+    resilience = instance.resilience
+    if resilience is None:
+        return []
+    return list(resilience.outages or [r.id for r in instance.regions])
 
 
 def disruption_stages(instance: Instance) -> list[Stage]:
-    """The disruption scenarios of `instance`, then, under `resilience`, a full outage of each
-    region with probability zero and the allowed shortage as its limit."""
+    """The disruption scenarios of `instance`, then, under `resilience`, an outage of each of
+    its groups with probability zero and the allowed shortage as its limit."""
     stages = [
         Stage(
             s.id,
             s.probability,
-            build_data(instance, Mode.DISRUPTION, capacity_factor=s.capacity_factor),
+            build_data(instance, Mode.DISRUPTION, disruption=Disruption.of(instance, s)),
         )
         for s in instance.scenarios
     ]
-    if instance.resilience is not None:
-        limit = instance.resilience.max_outage_shortage * sum(demand_table(instance).values())
+    resilience = instance.resilience
+    if resilience is not None:
+        limit = ShortageLimit(resilience.max_outage_shortage, resilience.per)
+        penalised = with_penalties(instance)
         stages += [
             Stage(
-                f"outage:{r.id}",
+                f"outage:{group}",
                 0.0,
-                build_data(instance, Mode.DISRUPTION, capacity_factor={r.id: 0.0}),
+                build_data(penalised, Mode.DISRUPTION, capacity_factor={group: resilience.factor}),
                 limit,
             )
-            for r in instance.regions
+            for group in outage_groups(instance)
         ]
     return stages
 
@@ -132,6 +144,7 @@ def _build(data: ModelData, stages: Sequence[Stage], formulation: Formulation) -
             block = m.recourse[stage.id]
             block.use_supplier = pyo.Reference(m.use_supplier)
             _add_stage(block, stage.data, formulation)
+            add_nonanticipativity(m, data, block, stage.data)
             add_outage_shortage(block, stage.data, stage.max_shortage)
             costs.append((stage.probability, stage_cost(block, stage.data)))
     contracted = set(suppliers)

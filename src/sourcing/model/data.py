@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 
@@ -24,9 +24,11 @@ from sourcing.instance.schema import (
     Instance,
     Offer,
     Period,
+    Scenario,
     Scope,
     Supplier,
     group_members,
+    scenario_periods,
 )
 from sourcing.model.links import LinkKeys, TariffRates, TransportCosts
 
@@ -55,6 +57,7 @@ class ShareRow:
     share: float
     flows: tuple[Flow, ...]
     group_flows: tuple[Flow, ...]
+    weights: dict[str, float] | None = None  # value per unit by product (basis: value)
 
 
 class Mode(Enum):
@@ -68,6 +71,30 @@ class Mode(Enum):
     """The diagnosis: capacities as rows, banned flows built, every demand may go unmet."""
 
 
+@dataclass(frozen=True)
+class Disruption:
+    """What a disruption changes, and when: capacity and unit-cost multipliers by group
+    (region, bloc or supplier ids; the factors of all matching keys multiply), the periods they
+    apply in (None: every period), and the periods before it, in which the stage equals the
+    nominal plan (nobody knows the disruption is coming)."""
+
+    capacity_factor: Mapping[str, float] = field(default_factory=dict)
+    price_factor: Mapping[str, float] = field(default_factory=dict)
+    disrupted: frozenset[Period] | None = None
+    anticipated: tuple[Period, ...] = ()
+
+    @classmethod
+    def of(cls, instance: Instance, scenario: Scenario) -> Disruption:
+        """The disruption a scenario describes, with its timing."""
+        before, during = scenario_periods(list(instance.periods), scenario)
+        return cls(
+            dict(scenario.capacity_factor),
+            dict(scenario.price_factor),
+            frozenset(during),
+            tuple(before),
+        )
+
+
 @dataclass
 class ModelData:
     """Index sets and parameters derived from an `Instance`, ready for the model builder."""
@@ -75,7 +102,10 @@ class ModelData:
     instance: Instance
     periods: list[Period]
     mode: Mode = Mode.PLAN
-    factor: dict[str, float] = field(default_factory=dict)
+    factor: dict[str, float] = field(default_factory=dict)  # capacity, by supplier
+    price: dict[str, float] = field(default_factory=dict)  # unit cost, by supplier
+    disrupted: frozenset[Period] | None = None  # where factor and price apply; None: every period
+    anticipated: tuple[Period, ...] = ()  # periods before the disruption: as the nominal plan
     demand: dict[Cell, float] = field(default_factory=dict)
     flows: list[Flow] = field(default_factory=list)
     flow_bound: dict[Flow, float] = field(default_factory=dict)
@@ -106,6 +136,18 @@ class ModelData:
     product_demand: dict[str, float] = field(default_factory=dict)
     product_supplier_flows: dict[tuple[str, str], list[Flow]] = field(default_factory=dict)
 
+    def factor_at(self, supplier: str, period: Period) -> float:
+        """The capacity multiplier of `supplier` in `period`."""
+        if self.disrupted is not None and period not in self.disrupted:
+            return 1.0
+        return self.factor.get(supplier, 1.0)
+
+    def price_at(self, supplier: str, period: Period) -> float:
+        """The unit-cost multiplier of `supplier` in `period`."""
+        if self.disrupted is not None and period not in self.disrupted:
+            return 1.0
+        return self.price.get(supplier, 1.0)
+
     def previous(self, period: Period) -> Period | None:
         index = self.periods.index(period)
         return self.periods[index - 1] if index > 0 else None
@@ -122,6 +164,32 @@ def demand_table(instance: Instance) -> dict[Cell, float]:
         for period in periods:
             table[(entry.product, market, period)] = entry.quantity
     return table
+
+
+MISSING_PENALTY_FACTOR = 100.0
+
+
+def with_penalties(instance: Instance) -> Instance:
+    """A copy in which a product without a shortage penalty costs `MISSING_PENALTY_FACTOR`
+    times the dearest unit cost per unit unmet: an outage may leave any product unmet, and its
+    re-optimised flows should still serve what they can."""
+    if all(p.shortage_penalty is not None for p in instance.products):
+        return instance
+    costs = [
+        value
+        for s in instance.suppliers
+        for o in s.offers
+        for t in instance.periods
+        if (value := lookup(o.unit_cost, t)) is not None
+    ]
+    penalty = MISSING_PENALTY_FACTOR * max(costs, default=1.0)
+    products = [
+        p if p.shortage_penalty is not None else p.model_copy(update={"shortage_penalty": penalty})
+        for p in instance.products
+    ]
+    # no re-validation: only penalties change, and 100 x a unit cost may exceed the limit of a
+    # penalty in a file (fields.MAX_UNIT_MONEY) while the model still solves it reliably
+    return instance.model_copy(update={"products": products})
 
 
 @dataclass(frozen=True)
@@ -196,6 +264,7 @@ def _share_rows(
                             share=getattr(policy, share_of),
                             flows=flows,
                             group_flows=tuple(f for f in flows if f[0] in group),
+                            weights=_weights(policy, batch, data.instance),
                         )
                     )
     return rows
@@ -259,8 +328,8 @@ def _bound(*values: float | None) -> float:
     return min(v for v in values if v is not None)
 
 
-def supplier_factors(instance: Instance, capacity_factor: dict[str, float]) -> dict[str, float]:
-    """Capacity multiplier of each supplier: the factors of all keys that match it multiply."""
+def supplier_factors(instance: Instance, capacity_factor: Mapping[str, float]) -> dict[str, float]:
+    """Multiplier of each supplier: the factors of all keys that match it multiply."""
     members = group_members(instance) if capacity_factor else {}
     factors = dict.fromkeys((s.id for s in instance.suppliers), 1.0)
     for key, value in capacity_factor.items():
@@ -276,6 +345,18 @@ def _scaled(capacity: float | None, factor: float) -> float | None:
     return capacity * factor
 
 
+def _weights(
+    policy: Cap | Floor, products: list[str], instance: Instance
+) -> dict[str, float] | None:
+    """The value per unit of each product a share row covers, when its basis is value.
+
+    A single product's weight cancels out of its own share, so only pooled rows need one."""
+    if policy.basis != "value" or len(products) < 2:
+        return None
+    values = {p.id: p.value for p in instance.products}
+    return {p: float(values[p] or 0.0) for p in products}
+
+
 def _add_offer(
     data: ModelData,
     ctx: _Context,
@@ -287,7 +368,9 @@ def _add_offer(
     """The flows of one offer in one period (empty if it cannot deliver anything)."""
     elastic = data.mode is Mode.ELASTIC
     cost = lookup(offer.unit_cost, period)
-    offer_cap = _scaled(lookup(offer.capacity, period), data.factor.get(supplier.id, 1.0))
+    if cost is not None:
+        cost *= data.price_at(supplier.id, period)
+    offer_cap = _scaled(lookup(offer.capacity, period), data.factor_at(supplier.id, period))
     if cost is None or (not elastic and offer_cap is not None and offer_cap <= 0):
         return []
     if elastic:  # capacities become rows that may be relaxed, not bounds
@@ -333,7 +416,9 @@ def _add_supplier(data: ModelData, ctx: _Context, supplier: Supplier) -> None:
     elastic = data.mode is Mode.ELASTIC
     used = False
     for period in data.periods:
-        supplier_cap = _scaled(lookup(supplier.capacity, period), data.factor.get(supplier.id, 1))
+        supplier_cap = _scaled(
+            lookup(supplier.capacity, period), data.factor_at(supplier.id, period)
+        )
         if supplier_cap is not None and supplier_cap <= 0 and not elastic:
             continue
         period_flows: list[Flow] = []
@@ -359,16 +444,17 @@ def build_data(
     instance: Instance,
     mode: Mode = Mode.PLAN,
     *,
-    capacity_factor: dict[str, float] | None = None,
+    capacity_factor: Mapping[str, float] | None = None,
+    disruption: Disruption | None = None,
     suppliers: frozenset[str] | None = None,
 ) -> ModelData:
     """Derive the sparse index sets and parameter tables of `instance` for `mode`.
 
     - `Mode.PLAN`: the nominal plan, with the buyer's caps, floors and diversity rules.
-    - `Mode.DISRUPTION`: a disruption's stage. Capacities are multiplied by
-      `capacity_factor` (keys: region, bloc or supplier ids), every demand may go unmet (at
-      the product's penalty), and caps, floors and diversity rules are left out (they bind the
-      nominal plan only).
+    - `Mode.DISRUPTION`: a disruption's stage. Capacities and unit costs are multiplied as
+      `disruption` says, in its periods (`capacity_factor` alone: a whole-horizon disruption of
+      capacity), every demand may go unmet (at the product's penalty), and caps, floors and
+      diversity rules are left out (they bind the nominal plan only).
     - `Mode.ELASTIC`: the infeasibility diagnosis. Capacities are kept as rows (not folded
       into bounds), banned flows are built and marked in `banned`, and every demand cell may
       go unmet, so that each of these can be relaxed and priced.
@@ -376,20 +462,25 @@ def build_data(
     `suppliers` limits the tables to those suppliers (e.g. a plan's contracts).
     """
     with PauseGC():  # the cycle collector would walk the growing tables again and again
-        return _build_data(instance, mode, capacity_factor or {}, suppliers)
+        if disruption is None:
+            disruption = Disruption(capacity_factor=capacity_factor or {})
+        return _build_data(instance, mode, disruption, suppliers)
 
 
 def _build_data(
     instance: Instance,
     mode: Mode,
-    capacity_factor: dict[str, float],
+    disruption: Disruption,
     suppliers: frozenset[str] | None,
 ) -> ModelData:
     data = ModelData(
         instance=instance,
         periods=list(instance.periods),
         mode=mode,
-        factor=supplier_factors(instance, capacity_factor),
+        factor=supplier_factors(instance, disruption.capacity_factor),
+        price=supplier_factors(instance, disruption.price_factor),
+        disrupted=disruption.disrupted,
+        anticipated=disruption.anticipated,
     )
     members = group_members(instance)
     products = {p.id: p for p in instance.products}

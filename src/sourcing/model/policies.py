@@ -9,7 +9,7 @@ per cell (and, for `min_suppliers`, per product) which form is smaller.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -118,35 +118,45 @@ def _add_totals(
 
 
 def share_terms(
-    m: pyo.ConcreteModel, flows: Sequence[Flow], group: Iterable[Flow], share: float
+    m: pyo.ConcreteModel,
+    flows: Sequence[Flow],
+    group: Iterable[Flow],
+    share: float,
+    weights: Mapping[str, float] | None = None,
 ) -> tuple[list[Any], list[float]]:
-    """Variables and coefficients of `sum_{group} flow - share * sum_{flows} flow`.
+    """Variables and coefficients of `sum_{group} w flow - share * sum_{flows} w flow`, with w
+    the value per unit of each flow's product (`weights`; 1 without them: by quantity).
 
-    In a sparse cell, the group's flows with 1 and `delivered` with -share; in a dense one,
-    every flow of the cell with 1 - share (group) or -share (the rest).
+    In a sparse cell, the group's flows with w and `delivered` with -share w; in a dense one,
+    every flow of the cell with (1 - share) w (group) or -share w (the rest).
     """
     flow = var_of(m, "flow")
     sparse = layout_of(m).cells
     members = set(group)
+
+    def weight(f: Flow) -> float:
+        return 1.0 if weights is None else weights[f[1]]
+
     if not sparse:  # every cell dense
-        return [flow[f] for f in flows], [(1 - share) if f in members else -share for f in flows]
+        coefs = [((1 - share) if f in members else -share) * weight(f) for f in flows]
+        return [flow[f] for f in flows], coefs
     delivered = var_of(m, "delivered")
     variables: list[Any] = []
-    coefs: list[float] = []
+    coefs = []
     seen: set[Cell] = set()
     for f in flows:
         cell = f[1:]
         if cell in sparse:
             if f in members:
                 variables.append(flow[f])
-                coefs.append(1.0)
+                coefs.append(weight(f))
             if cell not in seen:
                 seen.add(cell)
                 variables.append(delivered[cell])
-                coefs.append(-share)
+                coefs.append(-share * weight(f))
         else:
             variables.append(flow[f])
-            coefs.append((1 - share) if f in members else -share)
+            coefs.append(((1 - share) if f in members else -share) * weight(f))
     return variables, coefs
 
 
@@ -155,7 +165,7 @@ def _share_rows(m: pyo.ConcreteModel, rows: list[ShareRow], name: str, sense: st
     bound = less if sense == "max" else greater
     declared = {}
     for row in rows:
-        variables, coefs = share_terms(m, row.flows, row.group_flows, row.share)
+        variables, coefs = share_terms(m, row.flows, row.group_flows, row.share, row.weights)
         declared[(row.policy, *row.key)] = bound(variables, coefs, 0)
     add_rows(m, name, declared)
 

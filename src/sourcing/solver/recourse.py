@@ -7,7 +7,7 @@ from typing import Any
 
 from sourcing.errors import NoSolutionError, UsageError
 from sourcing.model.data import ModelData
-from sourcing.model.resilience import add_outage_shortage
+from sourcing.model.resilience import ShortageLimit, add_outage_shortage
 from sourcing.solver.options import SolveOptions
 
 ZERO = 1e-7
@@ -26,9 +26,10 @@ def solve_recourse(
     data: ModelData,
     contracts: frozenset[str],
     options: SolveOptions,
-    max_shortage: float | None = None,
+    max_shortage: ShortageLimit | None = None,
 ) -> Recourse:
-    """The cheapest flows of the stage `data` among `contracts` (total unmet <= max_shortage)."""
+    """The cheapest flows of the stage `data` among `contracts`, its unmet demand within
+    `max_shortage` (the resilience requirement) if given."""
     from sourcing.pipeline import Pipeline  # the pipeline settles outages through this module
 
     def hold_contracts(model: Any, data: ModelData) -> None:

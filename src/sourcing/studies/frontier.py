@@ -17,6 +17,7 @@ import pandas as pd
 from sourcing.api import solve_with
 from sourcing.errors import UsageError
 from sourcing.explain.results import Results
+from sourcing.explain.shares import POOLED
 from sourcing.instance.overrides import apply_overrides
 from sourcing.instance.schema import Instance
 from sourcing.model.data import ModelData
@@ -35,7 +36,9 @@ HHI_TANGENTS = 24
 def largest_share(instance: Instance, group: str, **options: Any) -> float:
     """The largest share `group` holds in any product, market and period at the optimum."""
     results = solve_with(instance, SolveOptions.of(**options)).raise_for_status()
-    shares = results.shares[results.shares["group"] == group]
+    shares = results.shares[
+        (results.shares["group"] == group) & (results.shares["product"] != POOLED)
+    ]
     return float(shares["share"].max()) if len(shares) else 0.0
 
 
@@ -86,18 +89,27 @@ def outage_frontier(
     progress: Progress | None = None,
     **options: Any,
 ) -> pd.DataFrame:
-    """Cost against the share of demand any single regional outage may leave unmet (N-1).
+    """Cost against the share of demand any single outage may leave unmet (N-1).
 
-    Levels run from what the unconstrained plan leaves unmet in its worst regional outage down
-    to 0; levels no plan can meet come out infeasible. Every product needs a shortage penalty.
+    The outages, their factor and where the share is measured (`per`: total, product, cell)
+    are the file's `resilience` keys, or their defaults (every region, full outage, per
+    product). Levels run from what the unconstrained plan leaves unmet in its worst outage
+    down to 0; levels no plan can meet come out infeasible.
     """
     _check_points(points)
-    base = instance.replace(resilience={"max_outage_shortage": 1.0})
+    kept = {} if instance.resilience is None else instance.resilience.model_dump(exclude_none=True)
+    base = instance.replace(resilience={**kept, "max_outage_shortage": 1.0})
+    assert base.resilience is not None
+    measured = {
+        "total": "shortage_share",
+        "product": "worst_product_share",
+        "cell": "worst_cell_share",
+    }[base.resilience.per]
     results = solve_with(base, SolveOptions.of(**options)).raise_for_status()
     if results.scenarios is None:
         raise UsageError("the instance has no outages to trace a frontier over")
     outages = results.scenarios[results.scenarios["scenario"].str.startswith("outage:")]
-    start = float(outages["shortage_share"].max()) if len(outages) else 0.0
+    start = float(outages[measured].max()) if len(outages) else 0.0
     path = "resilience.max_outage_shortage"
     frame = sweep(
         base,

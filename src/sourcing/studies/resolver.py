@@ -56,7 +56,7 @@ def _twins(data: ModelData) -> list[list[str]]:
 
 
 def _share_shape(rows: list[ShareRow]) -> list[tuple[Any, ...]]:
-    return [(r.policy, r.key, r.flows, r.group_flows) for r in rows]
+    return [(r.policy, r.key, r.flows, r.group_flows, r.weights) for r in rows]
 
 
 @dataclass
@@ -180,7 +180,12 @@ class Resolver:
         for family, rows in ((GROUP_SHARE_MAX, data.caps), (GROUP_SHARE_MIN, data.floors)):
             for row in rows:
                 self._set_share_row(
-                    family, (row.policy, *row.key), row.share, row.flows, set(row.group_flows)
+                    family,
+                    (row.policy, *row.key),
+                    row.share,
+                    row.flows,
+                    set(row.group_flows),
+                    row.weights,
                 )
         if supplier_rule(data):
             assert data.max_supplier_share is not None
@@ -190,13 +195,19 @@ class Resolver:
         self._data = data
 
     def _set_share_row(
-        self, family: str, key: tuple[Any, ...], share: float, flows: Any, group: set[Any]
+        self,
+        family: str,
+        key: tuple[Any, ...],
+        share: float,
+        flows: Any,
+        group: set[Any],
+        weights: dict[str, float] | None = None,
     ) -> None:
         """Coefficients of a share row, as `share_terms` writes them for the new share."""
         assert self._pipeline is not None
         row = self._row[(family, key)]
         model = self._pipeline.model
-        for variable, value in zip(*share_terms(model, flows, group, share), strict=True):
+        for variable, value in zip(*share_terms(model, flows, group, share, weights), strict=True):
             column = self._col(variable)
             if column is not None:
                 self._handed.highs.changeCoeff(row, column, value)

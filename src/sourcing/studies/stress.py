@@ -11,34 +11,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sourcing.instance.fields import lookup
+from sourcing.explain.stages import worst_shares
 from sourcing.instance.schema import Instance
-from sourcing.model.data import Mode, build_data, demand_table
+from sourcing.model.data import Mode, build_data, demand_table, with_penalties
 from sourcing.solver import SolveOptions
 from sourcing.solver.recourse import ZERO, Recourse, solve_recourse
-
-MISSING_PENALTY_FACTOR = 100.0
-
-
-def with_penalties(instance: Instance) -> Instance:
-    """A copy in which every product has a shortage penalty (see the module docstring)."""
-    if all(p.shortage_penalty is not None for p in instance.products):
-        return instance
-    costs = [
-        value
-        for s in instance.suppliers
-        for o in s.offers
-        for t in instance.periods
-        if (value := lookup(o.unit_cost, t)) is not None
-    ]
-    penalty = MISSING_PENALTY_FACTOR * max(costs, default=1.0)
-    products = [
-        p if p.shortage_penalty is not None else p.model_copy(update={"shortage_penalty": penalty})
-        for p in instance.products
-    ]
-    # no re-validation: only penalties change, and 100 x a unit cost may exceed the limit of a
-    # penalty in a file (fields.MAX_UNIT_MONEY) while the model still solves it reliably
-    return instance.model_copy(update={"products": products})
 
 
 def recourse(
@@ -63,13 +40,15 @@ def outage_table(
     options: SolveOptions | None = None,
 ) -> list[dict[str, Any]]:
     """One row per outage: shortage (units and share of demand), cost, extra cost, products hit,
-    and the kind of group taken out ("region" or "bloc"), with the keys in that order.
+    the worst product (the largest share of its demand unmet; None if nothing is) and that
+    share, and the kind of group taken out ("region" or "bloc"), with the keys in that order.
 
     `extra_cost` is against the same contracts re-optimised without any outage.
     """
     options = options or SolveOptions()
     instance = with_penalties(instance)
-    demand = sum(demand_table(instance).values())
+    cells = demand_table(instance)
+    demand = sum(cells.values())
     baseline = recourse(instance, contracts, {}, options)
     groups = [(r.id, "region") for r in instance.regions]
     if blocs:
@@ -78,6 +57,7 @@ def outage_table(
     for group, kind in groups:
         outcome = recourse(instance, contracts, {group: factor}, options)
         shortage = sum(outcome.unmet.values(), 0.0)
+        worst, worst_share, _ = worst_shares(outcome.unmet, cells)
         hit = sorted(
             {
                 product
@@ -94,6 +74,8 @@ def outage_table(
                 "cost": round(outcome.cost, 9),
                 "extra_cost": round(outcome.cost - baseline.cost, 9),
                 "products_hit": hit,
+                "worst_product": worst,
+                "worst_product_share": worst_share,
                 "kind": kind,
             }
         )

@@ -39,7 +39,10 @@ QUIET_TRACKER = "ignore:resource_tracker:UserWarning"
 
 
 def point_row(instance: Instance, parameters: Mapping[str, Any], results: Results) -> dict:
-    """One sweep row: parameters, status, objective, cost breakdown, shares, HHI, shortage."""
+    """One sweep row: parameters, status, objective, cost breakdown, shares, HHI, shortage.
+
+    Regional and bloc shares (and the HHI over regions) are by value where every product
+    delivered has a `value` (`basis` says which), else by quantity."""
     row: dict[str, Any] = {
         "parameters": dict(parameters),
         "status": results.status,
@@ -51,8 +54,14 @@ def point_row(instance: Instance, parameters: Mapping[str, Any], results: Result
         return row
     row.update({f"cost_{name}": float(results.costs[name]) for name in COST_COMPONENTS})
     row["shortage"] = float(results.shortages["quantity"].sum()) if len(results.shortages) else 0.0
-    totals = results.flows.groupby("supplier")["quantity"].sum()
+    values = {p.id: p.value for p in instance.products}
+    by_value = bool(len(results.flows)) and all(
+        values.get(p) is not None for p in results.flows["product"]
+    )
+    weights = results.flows["product"].map(values) if by_value else 1.0
+    totals = (results.flows["quantity"] * weights).groupby(results.flows["supplier"]).sum()
     delivered = float(totals.sum())
+    row["basis"] = "value" if by_value else "quantity"
     members = group_members(instance)
     region_shares = {}
     for kind, groups in (("region", instance.regions), ("bloc", instance.blocs)):
