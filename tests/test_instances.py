@@ -11,7 +11,7 @@ from sourcing.check import check_plan
 from sourcing.instance.io import DEFAULT_INSTANCE, INSTANCES_DIR
 
 RECORDED = {
-    "default.yaml": 15644.94477,
+    "default.yaml": 15456.928139,
     "examples/bans.yaml": 1700.0,
     "examples/caps.yaml": 920.0,
     "examples/cvar.yaml": 1525.0,
@@ -23,8 +23,12 @@ RECORDED = {
     "examples/minimal.json": 720.0,
     "examples/minimal.toml": 720.0,
     "examples/multi-period-stock.yaml": 2490.0,
+    "examples/per-product-resilience.yaml": 123.0,
     "examples/pooled-cap.yaml": 1460.0,
+    "examples/price-surge.yaml": 1070.0,
     "examples/scenarios.yaml": 680.0,
+    "examples/timed-disruption.yaml": 2550.0,
+    "examples/value-cap.yaml": 189.0,
 }
 
 

@@ -60,3 +60,19 @@ def test_highs_and_scip_agree_with_scenarios(
     res = solve(instance, mip_gap=1e-9)
     assert res.status == "optimal"
     assert res.objective == pytest.approx(scip_objective(instance, tmp_path), rel=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("size", "seed", "scenarios"),
+    [(SMALL, 4, 4), (SMALL, 5, 6), ("S", 6, 3)],
+)
+def test_highs_and_scip_agree_with_timed_scenarios(
+    size: str | Size, seed: int, scenarios: int, tmp_path: Path
+) -> None:
+    """Scenarios that start later, end, and raise prices: non-anticipativity rows included."""
+    instance = generate(size, seed, scenarios=scenarios, timed=True)
+    assert any(s.start != instance.periods[0] for s in instance.scenarios)
+    assert all(s.price_factor for s in instance.scenarios)
+    res = solve(instance, mip_gap=1e-9)
+    assert res.status == "optimal"
+    assert res.objective == pytest.approx(scip_objective(instance, tmp_path), rel=1e-6)

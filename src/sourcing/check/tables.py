@@ -70,9 +70,9 @@ class CheckData:
                 self._blocs_of[supplier].append(bloc.id)
         self._pair_links: dict[tuple[str, str, type], list[Any]] = {}
         self._blocs_of_region: dict[str, list[str]] = defaultdict(list)
-        for bloc, regions in self.bloc_regions.items():
+        for bloc_id, regions in self.bloc_regions.items():
             for region in regions:
-                self._blocs_of_region[region].append(bloc)
+                self._blocs_of_region[region].append(bloc_id)
         self._transport: dict[tuple[str, str], float] = {}
         self._tariff: dict[tuple[str, str, str], float] = {}
 

@@ -17,6 +17,7 @@ from sourcing.explain.shares import share_columns, share_rows
 from sourcing.explain.stages import scenario_tables
 from sourcing.instance.references import NOMINAL
 from sourcing.instance.schema import Instance
+from sourcing.model.build import outage_groups
 from sourcing.model.data import ModelData
 from sourcing.output.outdir import csv_file, text_file
 from sourcing.output.outdir import write as write_run
@@ -384,6 +385,9 @@ def with_resilience_cost(results: Results, instance: Instance, plain: Results | 
     assert instance.resilience is not None
     summary: dict[str, Any] = {
         "max_outage_shortage": instance.resilience.max_outage_shortage,
+        "per": instance.resilience.per,
+        "outages": outage_groups(instance),
+        "factor": instance.resilience.factor,
         "plain_objective": None,
         "cost": None,
         "extra_contracts": None,

@@ -85,7 +85,11 @@ MAX_SCENARIO_FACTOR = 0.8
 
 
 def disruption_scenarios(
-    count: int, seed: int, suppliers: list[str], blocs: list[str]
+    count: int,
+    seed: int,
+    suppliers: list[str],
+    blocs: list[str],
+    periods: list[Any] | None = None,
 ) -> list[dict[str, Any]]:
     """`count` seeded disruption scenarios over these suppliers and blocs (and `REGIONS`).
 
@@ -93,6 +97,9 @@ def disruption_scenarios(
     supplier) with a capacity factor in [0, `MAX_SCENARIO_FACTOR`] (a full outage one time in
     four); the probabilities add up to at most `MAX_SCENARIO_PROBABILITY`. Keys and factors of
     scenario i depend only on `seed` and i, so a larger `count` extends a smaller one.
+
+    With `periods`, the scenarios are timed: each starts in a random period and lasts a random
+    number of periods, and raises the unit costs of one random key by 20-60 % (`price_factor`).
     """
     if count < 0:
         raise ValueError(f"scenarios must be >= 0, got {count}")
@@ -110,7 +117,7 @@ def disruption_scenarios(
         drawn.append((factors, rng.uniform(0.5, 1.5)))
     budget = random.Random(f"probability-{seed}-{count}").uniform(0.1, MAX_SCENARIO_PROBABILITY)
     weights = sum(weight for _, weight in drawn)
-    return [
+    scenarios = [
         {
             "id": f"disruption-{i:02d}",
             # rounded down, so the total stays within the budget
@@ -119,6 +126,15 @@ def disruption_scenarios(
         }
         for i, (factors, weight) in enumerate(drawn)
     ]
+    if periods:
+        timing = random.Random(f"timing-{seed}")
+        for scenario in scenarios:
+            first = timing.randrange(len(periods))
+            scenario["start"] = periods[first]
+            scenario["duration"] = timing.randint(1, len(periods) - first)
+            key = timing.choice(REGIONS)
+            scenario["price_factor"] = {key: round(timing.uniform(1.2, 1.6), 2)}
+    return scenarios
 
 
 LANE_COST = 2.0  # per unit and unit of distance on the unit square
@@ -146,7 +162,9 @@ def _lanes(suppliers: list[dict[str, Any]], markets: list[str], seed: int) -> li
     ]
 
 
-def generate_data(size: str | Size, seed: int = 0, scenarios: int = 0) -> dict[str, Any]:
+def generate_data(
+    size: str | Size, seed: int = 0, scenarios: int = 0, timed: bool = False
+) -> dict[str, Any]:
     """The raw instance data (a dict, as read from a file) for `size` and `seed`.
 
     `scenarios` adds that many seeded disruption scenarios (`disruption_scenarios`); the rest
@@ -266,11 +284,16 @@ def generate_data(size: str | Size, seed: int = 0, scenarios: int = 0) -> dict[s
     }
     if scenarios:
         data["scenarios"] = disruption_scenarios(
-            scenarios, seed, [s["id"] for s in suppliers], [b["id"] for b in data["blocs"]]
+            scenarios,
+            seed,
+            [s["id"] for s in suppliers],
+            [b["id"] for b in data["blocs"]],
+            data["periods"] if timed else None,
         )
     return data
 
 
-def generate(size: str | Size, seed: int = 0, scenarios: int = 0) -> Instance:
-    """A validated generated instance (with `scenarios` disruption scenarios)."""
-    return Instance.from_data(generate_data(size, seed, scenarios))
+def generate(size: str | Size, seed: int = 0, scenarios: int = 0, timed: bool = False) -> Instance:
+    """A validated generated instance (with `scenarios` disruption scenarios, `timed` ones with
+    a start, a duration and a price surge)."""
+    return Instance.from_data(generate_data(size, seed, scenarios, timed))

@@ -215,9 +215,10 @@ def scenario_table(results: Results) -> Table:
     """Cost and unmet demand in the nominal plan and in each disruption."""
     money, quantity = results.units["money"], results.units["quantity"]
     table = _table(f"Scenarios (contracts fixed, flows re-chosen; {money}, {quantity})")
-    for column in ("scenario", "probability", "cost", "unmet", "unmet %", "products hit"):
+    columns = ("scenario", "probability", "cost", "unmet", "unmet %", "worst product", "hit")
+    for column in columns:
         table.add_column(
-            column, justify="left" if column in ("scenario", "products hit") else "right"
+            column, justify="left" if column in ("scenario", "worst product", "hit") else "right"
         )
     assert results.scenarios is not None
     for row in results.scenarios.itertuples(index=False):
@@ -227,6 +228,7 @@ def scenario_table(results: Results) -> Table:
             _number(row.cost),
             _number(row.shortage, 1),
             _percent(row.shortage_share),
+            _worst(row.worst_product, row.worst_product_share),
             row.products_hit or "-",
         )
     if results.risk:
@@ -239,13 +241,41 @@ def scenario_table(results: Results) -> Table:
     return table
 
 
+def _worst(product: Any, share: float) -> str:
+    """`memory (100.0 %)`: the product with the largest share of its demand unmet."""
+    return "-" if product is None or pd.isna(product) else f"{product} ({_percent(share)})"
+
+
+def scenario_period_table(results: Results) -> Table:
+    """Per scenario and period: delivered, unmet and in stock, so that when a disruption
+    starts, what it costs and the recovery after it show."""
+    quantity = results.units["quantity"]
+    table = _table(f"Scenarios by period ({quantity})")
+    for column in ("scenario", "period", "delivered", "unmet", "unmet %", "stock"):
+        table.add_column(column, justify="left" if column == "scenario" else "right")
+    assert results.scenario_periods is not None
+    for row in results.scenario_periods.itertuples(index=False):
+        table.add_row(
+            str(row.scenario),
+            str(row.period),
+            _number(row.delivered, 1),
+            _number(row.shortage, 1),
+            _percent(row.shortage_share),
+            _number(row.stock, 1),
+        )
+    return table
+
+
 def resilience_text(results: Results) -> Text:
     money = results.units["money"]
     resilience = results.resilience or {}
     cost = resilience.get("cost")
+    per = resilience.get("per", "total")
+    measured = {"total": "of all demand", "product": "of any product", "cell": "in any cell"}
+    outages = resilience.get("outages")
     head = (
-        f"Resilience (any one region out, at most "
-        f"{_percent(resilience.get('max_outage_shortage', 0.0))} of demand unmet)"
+        f"Resilience (any one of {', '.join(outages) if outages else 'the regions'} out, at "
+        f"most {_percent(resilience.get('max_outage_shortage', 0.0))} {measured[per]} unmet)"
     )
     if cost is None:
         return Text(f"{head}: its cost is not known (the plain plan was not solved in time)")
@@ -266,10 +296,14 @@ def outage_rows_table(rows: list[dict[str, Any]], units: dict[str, str]) -> Tabl
         "unmet %",
         "cost",
         "extra cost",
+        "worst product",
         "products hit",
     ):
         table.add_column(
-            column, justify="left" if column in ("outage", "kind", "products hit") else "right"
+            column,
+            justify="left"
+            if column in ("outage", "kind", "worst product", "products hit")
+            else "right",
         )
     for row in rows:
         table.add_row(
@@ -280,6 +314,7 @@ def outage_rows_table(rows: list[dict[str, Any]], units: dict[str, str]) -> Tabl
             _percent(row["shortage_share"]),
             _number(row["cost"]),
             _number(row["extra_cost"]),
+            _worst(row["worst_product"], row["worst_product_share"]),
             ", ".join(row["products_hit"]) or "-",
         )
     return table
@@ -356,6 +391,9 @@ def render(results: Results, console: Console, *, verbose: bool = False) -> None
             parts.append(policy_cost_table(results))
         if results.scenarios is not None:
             parts.append(scenario_table(results))
+        periods = results.scenario_periods
+        if periods is not None and periods["period"].nunique() > 1:
+            parts.append(scenario_period_table(results))
         if results.resilience:
             parts.append(resilience_text(results))
         if results.message:
