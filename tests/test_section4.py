@@ -3,11 +3,13 @@ surges, shares by value. The optima are worked in instances/examples/README.md."
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from sourcing import Instance, load_instance, solve
+from sourcing import Instance, dump_instance, load_instance, solve
 from sourcing.check import check_plan
 from sourcing.errors import InstanceError
 from sourcing.instance.io import INSTANCES_DIR
@@ -157,3 +159,58 @@ def test_bad_timing_is_named(scenario: dict[str, Any], message: str) -> None:
     with pytest.raises(InstanceError) as caught:
         Instance.from_data(data)
     assert message in str(caught.value)
+
+
+def _cli(*args: Any) -> Any:
+    from click.testing import CliRunner
+
+    from sourcing.cli import main
+
+    return CliRunner().invoke(main, [str(a) for a in args])
+
+
+def test_survive_per_sets_where_the_share_is_measured() -> None:
+    path = EXAMPLES / "per-product-resilience.yaml"
+    result = _cli("solve", path, "--survive-per", "total", "--format", "json")
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout)
+    assert (payload["objective"], payload["resilience"]["per"]) == (115.0, "total")
+
+
+def test_survive_keeps_the_files_per(tmp_path: Path) -> None:
+    data = load_instance(EXAMPLES / "per-product-resilience.yaml").model_dump(
+        by_alias=True, exclude_none=True
+    )
+    data["resilience"] = {"max_outage_shortage": 0.5, "per": "total"}
+    path = tmp_path / "total.yaml"
+    dump_instance(Instance.from_data(data), path)
+    payload = json.loads(_cli("solve", path, "--survive", "0.1", "--format", "json").stdout)
+    assert payload["resilience"]["max_outage_shortage"] == 0.1
+    assert (payload["objective"], payload["resilience"]["per"]) == (115.0, "total")
+
+
+def test_survive_per_needs_a_requirement() -> None:
+    result = _cli("solve", EXAMPLES / "caps.yaml", "--survive-per", "cell")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "error: --survive-per needs --survive or a `resilience` requirement in the file\n"
+    )
+
+
+def test_stress_json_names_the_worst_product() -> None:
+    path = EXAMPLES / "per-product-resilience.yaml"
+    result = _cli("stress", path, "--survive-per", "total", "--format", "json")
+    assert result.exit_code == 0, result.output
+    china = next(row for row in json.loads(result.stdout) if row["outage"] == "CN")
+    assert (china["worst_product"], china["worst_product_share"]) == ("memory", 1.0)
+    assert china["shortage_share"] == pytest.approx(0.1)
+
+
+def test_sweeps_count_shares_by_value_where_products_have_values() -> None:
+    from sourcing.studies.sweep import sweep
+
+    frame = sweep(load_instance(EXAMPLES / "value-cap.yaml"), {"policies.caps[0].max_share": [0.5]})
+    row = frame.iloc[0]
+    assert row["basis"] == "value"
+    assert row["share_CN"] == pytest.approx(0.5)  # (90 x 1 + 0.5 x 10) / 190
+    assert row["hhi"] == pytest.approx(0.5)

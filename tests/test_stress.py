@@ -153,6 +153,9 @@ def test_the_api_prices_the_resilience_requirement_as_the_cli_does():
     priced = solve(instance, resilience_cost=True).resilience
     assert priced == {
         "max_outage_shortage": 0.4,
+        "per": "product",
+        "outages": ["CN", "JP"],
+        "factor": 0.0,
         "plain_objective": pytest.approx(510.0),
         "cost": pytest.approx(30.0),
         "extra_contracts": ["jp"],

@@ -248,13 +248,16 @@ def _worst(product: Any, share: float) -> str:
 
 def scenario_period_table(results: Results) -> Table:
     """Per scenario and period: delivered, unmet and in stock, so that when a disruption
-    starts, what it costs and the recovery after it show."""
+    starts, what it costs and the recovery after it show (N-1 outages, which last the whole
+    horizon, are in `results.scenario_periods` only)."""
     quantity = results.units["quantity"]
     table = _table(f"Scenarios by period ({quantity})")
     for column in ("scenario", "period", "delivered", "unmet", "unmet %", "stock"):
         table.add_column(column, justify="left" if column == "scenario" else "right")
     assert results.scenario_periods is not None
-    for row in results.scenario_periods.itertuples(index=False):
+    periods = results.scenario_periods
+    timed = periods[~periods["scenario"].astype(str).str.startswith("outage:")]
+    for row in timed.itertuples(index=False):
         table.add_row(
             str(row.scenario),
             str(row.period),
