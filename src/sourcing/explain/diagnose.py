@@ -35,7 +35,8 @@ from sourcing.instance.fields import lookup, period_key
 from sourcing.instance.schema import Instance
 from sourcing.model import Stage
 from sourcing.model.build import outage_groups
-from sourcing.model.data import Mode, ModelData, build_data, with_penalties
+from sourcing.model.data import Mode, ModelData, build_data
+from sourcing.model.disruptions import with_penalties
 from sourcing.pipeline import Pipeline
 from sourcing.solver import SolveOptions, run
 

@@ -16,7 +16,8 @@ from sourcing.model.capacity import (
     add_offer_limit,
     add_supplier_capacity,
 )
-from sourcing.model.data import Disruption, Mode, ModelData, build_data, with_penalties
+from sourcing.model.data import Mode, ModelData, build_data
+from sourcing.model.disruptions import Disruption, with_penalties
 from sourcing.model.objective import add_total_cost, stage_cost
 from sourcing.model.policies import (
     add_delivered,

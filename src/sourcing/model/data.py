@@ -24,12 +24,11 @@ from sourcing.instance.schema import (
     Instance,
     Offer,
     Period,
-    Scenario,
     Scope,
     Supplier,
     group_members,
-    scenario_periods,
 )
+from sourcing.model.disruptions import Disruption, supplier_factors
 from sourcing.model.links import LinkKeys, TariffRates, TransportCosts
 
 Flow = tuple[str, str, str, Period]  # supplier, product, market, period
@@ -69,30 +68,6 @@ class Mode(Enum):
     """A disruption's stage: capacities scaled, every demand may go unmet, no policies."""
     ELASTIC = "elastic"
     """The diagnosis: capacities as rows, banned flows built, every demand may go unmet."""
-
-
-@dataclass(frozen=True)
-class Disruption:
-    """What a disruption changes, and when: capacity and unit-cost multipliers by group
-    (region, bloc or supplier ids; the factors of all matching keys multiply), the periods they
-    apply in (None: every period), and the periods before it, in which the stage equals the
-    nominal plan (nobody knows the disruption is coming)."""
-
-    capacity_factor: Mapping[str, float] = field(default_factory=dict)
-    price_factor: Mapping[str, float] = field(default_factory=dict)
-    disrupted: frozenset[Period] | None = None
-    anticipated: tuple[Period, ...] = ()
-
-    @classmethod
-    def of(cls, instance: Instance, scenario: Scenario) -> Disruption:
-        """The disruption a scenario describes, with its timing."""
-        before, during = scenario_periods(list(instance.periods), scenario)
-        return cls(
-            dict(scenario.capacity_factor),
-            dict(scenario.price_factor),
-            frozenset(during),
-            tuple(before),
-        )
 
 
 @dataclass
@@ -164,32 +139,6 @@ def demand_table(instance: Instance) -> dict[Cell, float]:
         for period in periods:
             table[(entry.product, market, period)] = entry.quantity
     return table
-
-
-MISSING_PENALTY_FACTOR = 100.0
-
-
-def with_penalties(instance: Instance) -> Instance:
-    """A copy in which a product without a shortage penalty costs `MISSING_PENALTY_FACTOR`
-    times the dearest unit cost per unit unmet: an outage may leave any product unmet, and its
-    re-optimised flows should still serve what they can."""
-    if all(p.shortage_penalty is not None for p in instance.products):
-        return instance
-    costs = [
-        value
-        for s in instance.suppliers
-        for o in s.offers
-        for t in instance.periods
-        if (value := lookup(o.unit_cost, t)) is not None
-    ]
-    penalty = MISSING_PENALTY_FACTOR * max(costs, default=1.0)
-    products = [
-        p if p.shortage_penalty is not None else p.model_copy(update={"shortage_penalty": penalty})
-        for p in instance.products
-    ]
-    # no re-validation: only penalties change, and 100 x a unit cost may exceed the limit of a
-    # penalty in a file (fields.MAX_UNIT_MONEY) while the model still solves it reliably
-    return instance.model_copy(update={"products": products})
 
 
 @dataclass(frozen=True)
@@ -326,16 +275,6 @@ def _first_ban(ctx: _Context, flow: Flow) -> str | None:
 
 def _bound(*values: float | None) -> float:
     return min(v for v in values if v is not None)
-
-
-def supplier_factors(instance: Instance, capacity_factor: Mapping[str, float]) -> dict[str, float]:
-    """Multiplier of each supplier: the factors of all keys that match it multiply."""
-    members = group_members(instance) if capacity_factor else {}
-    factors = dict.fromkeys((s.id for s in instance.suppliers), 1.0)
-    for key, value in capacity_factor.items():
-        for supplier in members.get(key, ()):
-            factors[supplier] *= value
-    return factors
 
 
 def _scaled(capacity: float | None, factor: float) -> float | None:

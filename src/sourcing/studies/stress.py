@@ -13,7 +13,8 @@ from typing import Any
 
 from sourcing.explain.stages import worst_shares
 from sourcing.instance.schema import Instance
-from sourcing.model.data import Mode, build_data, demand_table, with_penalties
+from sourcing.model.data import Mode, build_data, demand_table
+from sourcing.model.disruptions import with_penalties
 from sourcing.solver import SolveOptions
 from sourcing.solver.recourse import ZERO, Recourse, solve_recourse
 
