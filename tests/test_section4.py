@@ -214,3 +214,23 @@ def test_sweeps_count_shares_by_value_where_products_have_values() -> None:
     assert row["basis"] == "value"
     assert row["share_CN"] == pytest.approx(0.5)  # (90 x 1 + 0.5 x 10) / 190
     assert row["hhi"] == pytest.approx(0.5)
+
+
+def test_the_diagnosis_names_the_outage_and_the_product() -> None:
+    """Without the Korean memory fab, no plan survives a Chinese outage with 10 % of the memory
+    unmet: all 10 units are, whatever is contracted."""
+    data = load_instance(EXAMPLES / "per-product-resilience.yaml").model_dump(
+        by_alias=True, exclude_none=True
+    )
+    data["suppliers"] = [s for s in data["suppliers"] if s["id"] != "kr"]
+    results = solve(Instance.from_data(data))
+    assert results.status == "infeasible"
+    assert results.diagnosis is not None
+    (finding,) = [f for f in results.diagnosis["structural"] if f["kind"] == "resilience"]
+    assert (finding["outage"], finding["product"], finding["share"]) == ("CN", "memory", 1.0)
+    assert finding["message"] == (
+        "a full outage of CN leaves at least 10 of 10 of memory unmet (100.0%) whatever is "
+        "contracted; the requirement allows 10.0% per product"
+    )
+    (repair,) = results.diagnosis["repairs"]
+    assert (repair["required"], repair["verified"]) == (1.0, True)
