@@ -266,10 +266,16 @@ def extract_plan(
         and (s.id in delivering or s.fixed_cost > 0 or idle_counts)
     }
     objective = outcome.objective if outcome.objective is not None else 0.0
+    build = model.__dict__.get("build")
+    builds = frozenset(e for e in (build or {}) if value_of(build[e]) > 0.5)
+    subsidy = model.__dict__.get("subsidy")
+    subsidies = {k: q for k in (subsidy or {}) if (q := _clean(value_of(subsidy[k]))) > 0}
     return Plan(
         contracts=frozenset(contracts),
         flows=flows,
         unmet=unmet,
         objective=round(objective, 9),
         scenarios=scenarios,
+        builds=builds,
+        subsidies=subsidies,
     )

@@ -26,7 +26,8 @@ class Plan:
     """Contracts, delivered quantities and unmet demand; periods are the instance's labels.
 
     `flows` and `unmet` are the nominal (undisrupted) plan; `scenarios` holds the recourse of
-    each disruption scenario by id. `objective` is the total the solver reported (money units).
+    each disruption scenario by id. `builds` are the expansions built and `subsidies` what each
+    programme pays for each. `objective` is the total the solver reported (money units).
     """
 
     contracts: frozenset[str]
@@ -34,3 +35,5 @@ class Plan:
     unmet: Mapping[CellKey, float] = field(default_factory=dict)
     objective: float = 0.0
     scenarios: Mapping[str, StagePlan] = field(default_factory=dict)
+    builds: frozenset[str] = frozenset()  # expansions built
+    subsidies: Mapping[tuple[str, str], float] = field(default_factory=dict)  # (expansion, program)

@@ -1,8 +1,10 @@
-"""A plan's costs recomputed from the instance alone: purchase, tariffs, transport, holding,
-shortage, per disruption stage, and the risk term (CVaR)."""
+"""A plan's costs recomputed from the instance alone: fixed costs, capex and subsidies of the
+expansions, purchase, tariffs, transport, holding, shortage, per disruption stage, and the risk
+term (CVaR)."""
 
 from __future__ import annotations
 
+from sourcing.check.investment import investment_costs
 from sourcing.check.stages import stage_data, stage_definitions
 from sourcing.check.tables import CheckData, Cleaned, clean, quantity_tolerance, stock_of
 from sourcing.instance.references import NOMINAL
@@ -11,6 +13,8 @@ from sourcing.plan import Plan, StagePlan
 
 COST_KEYS = (
     "fixed",
+    "capex",
+    "subsidy",
     "purchase",
     "tariff",
     "transport",
@@ -22,6 +26,10 @@ COST_KEYS = (
 
 
 VARIABLE_KEYS = ("purchase", "tariff", "transport", "holding", "shortage")
+"""The components of the variable cost L of a stage, expected over the stages."""
+
+FIRST_STAGE_KEYS = ("fixed", "capex", "subsidy")
+"""The components decided once for every stage (not weighted by the scenarios)."""
 
 
 def transport_cost(instance: Instance, supplier: str, market: str) -> float:
@@ -59,12 +67,17 @@ def _costs(data: CheckData, plan: Plan, cleaned: Cleaned) -> dict[str, float]:
 
 
 def plan_costs(instance: Instance, plan: Plan) -> dict[str, float]:
-    """Cost breakdown of a plan in money units: fixed, then purchase, tariff, transport,
-    holding and shortage (expected over the nominal and disruption scenarios), risk (the CVaR
-    weight times the CVaR of the scenario costs) and their total, which is the objective.
+    """Cost breakdown of a plan in money units: fixed, capex (of the built expansions) and
+    subsidy (minus all subsidies paid), then purchase, tariff, transport, holding and shortage
+    (expected over the nominal and disruption scenarios), risk (the CVaR weight times the CVaR
+    of the scenario costs) and their total, which is the objective.
     Quantities under unknown keys or not on offer cost nothing here (`check_plan` reports them).
+    Without expansions (and without subsidies in the plan) capex and subsidy are left out.
     """
-    return expected_costs(instance, plan)[0]
+    costs = expected_costs(instance, plan)[0]
+    if not instance.expansions and not plan.builds and not plan.subsidies:
+        del costs["capex"], costs["subsidy"]
+    return costs
 
 
 def cvar(costs: list[tuple[float, float]], level: float) -> float:
@@ -93,9 +106,12 @@ def expected_costs(instance: Instance, plan: Plan) -> tuple[dict[str, float], di
         sub = Plan(contracts=plan.contracts, flows=stage_plan.flows, unmet=stage_plan.unmet)
         breakdowns[stage.id] = _costs(seen, sub, clean(seen, sub, atol))
         weights[stage.id] = stage.probability
-    variable = {k: b["total"] - b["fixed"] for k, b in breakdowns.items()}
+    variable = {
+        k: b["total"] - sum(b[key] for key in FIRST_STAGE_KEYS) for k, b in breakdowns.items()
+    }
     expected = dict.fromkeys(COST_KEYS, 0.0)
     expected["fixed"] = nominal["fixed"]
+    expected["capex"], expected["subsidy"] = investment_costs(instance, plan)
     for key in VARIABLE_KEYS:
         expected[key] = sum(weights[k] * b[key] for k, b in breakdowns.items())
     risk = instance.risk

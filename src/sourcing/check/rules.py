@@ -1,5 +1,6 @@
-"""The rules of the instance, each checked against a plan: flows, capacities, unmet demand,
-stock, shares, diversity, the disruption stages and the objective."""
+"""The rules of the instance, each checked against a plan: flows, capacities (with those of the
+built expansions), unmet demand, stock, shares, diversity, builds and subsidies, the disruption
+stages and the objective."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 
 from sourcing.check.costs import expected_costs
+from sourcing.check.investment import as_built, investment_violations
 from sourcing.check.stages import (
     anticipation_violations,
     outage_violations,
@@ -307,9 +309,11 @@ def check_plan(instance: Instance, plan: Plan, tol: float = 1e-6) -> list[str]:
     """Every way `plan` breaks `instance` (or misreports its cost), as readable sentences.
 
     An empty list means the plan is feasible and its objective equals its recomputed cost.
+    Capacities include what the plan's built expansions add, in every stage.
     """
-    data = CheckData(instance)
-    atol = quantity_tolerance(instance, tol)
+    built = as_built(instance, plan.builds)
+    data = CheckData(built)
+    atol = quantity_tolerance(built, tol)
     cleaned = clean(data, plan, atol)
     violations = list(cleaned.problems)
     unknown = sorted(s for s in plan.contracts if s not in data.suppliers)
@@ -322,7 +326,8 @@ def check_plan(instance: Instance, plan: Plan, tol: float = 1e-6) -> list[str]:
         _share_rules(data, cleaned, atol),
         _max_supplier_share_rule(data, cleaned, atol),
         _min_suppliers_rule(data, plan, cleaned, atol),
-        _stage_violations(instance, plan, cleaned, atol),
+        investment_violations(instance, plan, tol),
+        _stage_violations(built, plan, cleaned, atol),
         _objective_rule(plan, expected_costs(instance, plan)[0], tol),
     )
     for group in groups:

@@ -1,8 +1,9 @@
 """The disruption stages of an instance, as the checker sees them (SPEC sections 2 and 4).
 
 A stage is a scenario or, under `resilience`, one outage per group of `resilience.outages`.
-`stage_instance` gives the instance as a stage sees it: capacities times the capacity factors
-and unit costs times the price factors of the matching keys, in the disrupted periods only.
+`stage_instance` gives the instance as a stage sees it: capacities (with those the built
+expansions add) times the capacity factors and unit costs times the price factors of the
+matching keys, in the disrupted periods only.
 `anticipation_violations` and `outage_violations` check the two rules only stages have:
 before a scenario starts its stage equals the nominal plan, and an outage leaves at most
 `max_outage_shortage` of the demand unmet.
@@ -12,9 +13,10 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from sourcing.check.investment import as_built
 from sourcing.check.tables import CheckData, Cleaned, fmt
 from sourcing.instance.fields import period_key
 from sourcing.instance.schema import Instance, Period, group_members, scenario_periods
@@ -124,11 +126,17 @@ def stage_instance(
     factors: Mapping[str, float],
     prices: Mapping[str, float] | None = None,
     periods: Sequence[Period] | None = None,
+    builds: Iterable[str] = (),
 ) -> Instance:
     """The instance as one disruption sees it: in `periods` (None: every period), capacities
     times the capacity `factors` and unit costs times the `prices` of the matching keys (region,
     bloc or supplier ids; matching factors multiply); nominal elsewhere. Only bans remain as
-    policies. Tariffs are a rate on unit cost, so they follow the price; transport does not."""
+    policies. Tariffs are a rate on unit cost, so they follow the price; transport does not.
+
+    `builds` are the expansions built: their capacity is added first (`as_built`), so the
+    factors scale it like the supplier's own. Leave it empty for an instance already as built.
+    """
+    instance = as_built(instance, builds)
     members = group_members(instance)
     horizon = [period_key(p) for p in instance.periods]
     keys = None if periods is None else [period_key(p) for p in periods]
@@ -165,10 +173,11 @@ def stage_instance(
     )
 
 
-def stage_data(instance: Instance, stage: Stage) -> CheckData:
-    """The checker's tables of `instance` as `stage` sees it."""
+def stage_data(instance: Instance, stage: Stage, builds: Iterable[str] = ()) -> CheckData:
+    """The checker's tables of `instance` (with the capacity of `builds` added) as `stage`
+    sees it."""
     return CheckData(
-        stage_instance(instance, stage.capacity_factor, stage.price_factor, stage.disrupted)
+        stage_instance(instance, stage.capacity_factor, stage.price_factor, stage.disrupted, builds)
     )
 
 

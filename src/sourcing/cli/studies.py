@@ -170,13 +170,15 @@ def sweep_command(
 @main.command(name="frontier")
 @instance_argument
 @click.option("--group", help="Region, bloc or supplier id to de-risk from (--measure share).")
+@click.option("--program", help="Subsidy programme id whose budget varies (--measure budget).")
 @click.option(
     "--measure",
-    type=click.Choice(["share", "hhi", "outage"]),
+    type=click.Choice(["share", "hhi", "outage", "budget"]),
     default="share",
     show_default=True,
     help="share: the largest share of GROUP; hhi: the concentration of supply over regions; "
-    "outage: the demand any one regional outage may leave unmet (N-1).",
+    "outage: the demand any one regional outage may leave unmet (N-1); budget: the budget of "
+    "PROGRAM, from zero to where more stops helping.",
 )
 @click.option(
     "--points",
@@ -193,6 +195,7 @@ def sweep_command(
 def frontier_command(
     instance: Path | None,
     group: str | None,
+    program: str | None,
     measure: str,
     points: int,
     fmt: str,
@@ -215,8 +218,10 @@ def frontier_command(
     loaded = load(instance, whatifs, survive, survive_per)
     study = {"points": points, "jobs": jobs, "scheduler": scheduler}
     with progress_bar(points) as progress:
-        frame = trace(loaded, measure, group=group, progress=progress, **study, **options)
-    labels = frontier_labels(loaded, measure, group)
+        frame = trace(
+            loaded, measure, group=group, program=program, progress=progress, **study, **options
+        )
+    labels = frontier_labels(loaded, measure, group, program)
     if output is not None:
         write_study(frame, output, labels)
     _emit_table(frame, fmt, labels)

@@ -12,9 +12,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from sourcing.explain.stages import worst_shares
 from sourcing.instance.schema import Instance
 from sourcing.model.data import ModelData, ShareRow
 from sourcing.model.families import GROUP_SHARE_MAX, GROUP_SHARE_MIN, SUPPLIER_SHARE_MAX
+from sourcing.model.investment import PROGRAM_BUDGET
 from sourcing.plan import Plan
 from sourcing.solver import row_key
 
@@ -75,6 +77,7 @@ def binding_rows(data: ModelData, plan: Plan, duals: RowDuals) -> list[dict[str,
             )
     rows += _supplier_share_rows(data, flows, duals)
     rows += _resilience_rows(data, plan)
+    rows += _budget_rows(data, plan, duals)
     if data.min_suppliers is not None:
         for product, count in counted_suppliers(data, plan).items():
             if count == data.min_suppliers:
@@ -119,8 +122,31 @@ def _supplier_share_rows(
     return rows
 
 
+def _budget_rows(data: ModelData, plan: Plan, duals: RowDuals) -> list[dict[str, Any]]:
+    """Programmes whose budget is spent in full. Their price is what one more unit of budget
+    would save (the budget row's dual, with the build decisions fixed), in money per money."""
+    rows = []
+    for program in data.instance.programs:
+        if program.budget is None or program.budget <= 0:
+            continue
+        spent = sum(q for (_, g), q in plan.subsidies.items() if g == program.id)
+        if abs(spent - program.budget) <= SHARE_TOLERANCE * max(1.0, program.budget):
+            dual = duals.get((PROGRAM_BUDGET, (program.id,)))
+            rows.append(
+                {
+                    "policy": program.id,
+                    "kind": "budget",
+                    "value": spent,
+                    "limit": program.budget,
+                    "price_per_point": None if dual is None else abs(dual),
+                }
+            )
+    return rows
+
+
 def _resilience_rows(data: ModelData, plan: Plan) -> list[dict[str, Any]]:
-    """Regional outages that leave exactly the unmet share the resilience requirement allows."""
+    """Outages that leave exactly the unmet share the resilience requirement allows, measured
+    as its `per` says (all demand, the worst product or the worst cell)."""
     resilience = data.instance.resilience
     demand = sum(data.demand.values())
     if resilience is None or demand <= 0:
@@ -129,7 +155,13 @@ def _resilience_rows(data: ModelData, plan: Plan) -> list[dict[str, Any]]:
     for stage, recourse in plan.scenarios.items():
         if not stage.startswith("outage:"):
             continue
-        share = sum(recourse.unmet.values()) / demand
+        unmet = dict(recourse.unmet)
+        _, worst_product, worst_cell = worst_shares(unmet, data.demand)
+        share = {
+            "total": sum(unmet.values()) / demand,
+            "product": worst_product,
+            "cell": worst_cell,
+        }[resilience.per]
         if abs(share - resilience.max_outage_shortage) <= SHARE_TOLERANCE:
             rows.append(
                 {

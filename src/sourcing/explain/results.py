@@ -12,6 +12,12 @@ import pandas as pd
 
 from sourcing.check import plan_costs, plan_stock
 from sourcing.errors import InfeasibleError, NoSolutionError
+from sourcing.explain.investment import (
+    INVESTMENT_COSTS,
+    expansion_columns,
+    expansion_records,
+    expansion_rows,
+)
 from sourcing.explain.prices import RowDuals, binding_rows
 from sourcing.explain.shares import share_columns, share_rows
 from sourcing.explain.stages import scenario_tables
@@ -35,10 +41,19 @@ OUTPUT_FILES = (
     "scenarios.csv",
     "scenario_flows.csv",
     "scenario_periods.csv",
+    "expansions.csv",
     "summary.json",
 )
 """Every file `Results.to_dir` may write."""
 COST_COMPONENTS = ("fixed", "purchase", "tariff", "transport", "holding", "shortage", "risk")
+"""The cost breakdown; instances with expansions add `capex` and `subsidy` after `fixed`."""
+
+
+def cost_components(instance: Instance) -> tuple[str, ...]:
+    """The cost components of `instance`'s results (see `COST_COMPONENTS`)."""
+    if not instance.expansions:
+        return COST_COMPONENTS
+    return (COST_COMPONENTS[0], *INVESTMENT_COSTS, *COST_COMPONENTS[1:])
 
 
 @dataclass(frozen=True)
@@ -70,6 +85,7 @@ class Results:
     scenarios: pd.DataFrame | None = None
     scenario_flows: pd.DataFrame | None = None
     scenario_periods: pd.DataFrame | None = None
+    expansions: pd.DataFrame | None = None
     risk: dict[str, float] | None = None
     resilience: dict[str, Any] | None = None
 
@@ -117,6 +133,9 @@ class Results:
             else _records(self.scenario_periods),
             "risk": self.risk,
             "resilience": self.resilience,
+            "expansions": None
+            if self.expansions is None
+            else expansion_records(self.expansions, self._programs),
         }
 
     def _scenario_records(self) -> list[dict[str, Any]]:
@@ -158,6 +177,12 @@ class Results:
             ]
         return found
 
+    @property
+    def _programs(self) -> list[str]:
+        assert self.expansions is not None
+        prefix = "subsidy_"
+        return [c[len(prefix) :] for c in self.expansions.columns if c.startswith(prefix)]
+
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2)
 
@@ -179,6 +204,8 @@ class Results:
             tables["scenario_flows.csv"] = self.scenario_flows
         if self.scenario_periods is not None:
             tables["scenario_periods.csv"] = self.scenario_periods
+        if self.expansions is not None:
+            tables["expansions.csv"] = self.expansions
         return tables
 
     def to_dir(self, directory: str | Path) -> Path:
@@ -271,7 +298,7 @@ def empty_results(
         shortages=_frame([], ["product", "market", "period", "quantity", "penalty", "cost"]),
         stock=_frame([], ["product", "market", "period", "quantity"]),
         shares=_frame([], share_columns(instance)),
-        costs=pd.Series({k: 0.0 for k in COST_COMPONENTS}, name="cost", dtype=float),
+        costs=pd.Series({k: 0.0 for k in cost_components(instance)}, name="cost", dtype=float),
         binding_policies=_frame([], BINDING_COLUMNS),
         timings=dict(timings or {}),
         model_size=dict(model_size or {}),
@@ -367,7 +394,12 @@ def plan_results(
         ),
         stock=_frame(stock_rows, ["product", "market", "period", "quantity"]),
         shares=_frame(share_rows(instance, plan), share_columns(instance)),
-        costs=pd.Series({k: costs[k] for k in COST_COMPONENTS}, name="cost", dtype=float),
+        costs=pd.Series(
+            {k: costs.get(k, 0.0) for k in cost_components(instance)}, name="cost", dtype=float
+        ),
+        expansions=_frame(expansion_rows(instance, plan), expansion_columns(instance))
+        if instance.expansions
+        else None,
         binding_policies=_frame(binding_rows(data, plan, duals or {}), BINDING_COLUMNS),
         timings=timings,
         model_size=model_size,

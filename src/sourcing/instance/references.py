@@ -11,6 +11,7 @@ from sourcing.errors import Problem
 from sourcing.instance.fields import (
     describe,
     key_text,
+    lookup,
     period_key,
 )
 
@@ -271,6 +272,7 @@ def reference_problems(inst: Instance) -> Iterator[Problem]:
                     f"resilience.outages[{j}]", unknown("region, bloc or supplier", group)
                 )
     yield from _value_problems(inst)
+    yield from _investment_problems(inst, group_ids, known_periods)
     for i, scenario in enumerate(inst.scenarios):
         if scenario.id == NOMINAL:
             yield Problem(f"scenarios[{i}].id", f"{NOMINAL!r} names the undisrupted scenario")
@@ -301,4 +303,53 @@ def _value_problems(inst: Instance) -> Iterator[Problem]:
                 yield Problem(
                     f"policies.{field}[{i}].basis",
                     f"basis 'value' needs a value on every product it covers; {names} has none",
+                )
+
+
+def _investment_problems(
+    inst: Instance, group_ids: set[str], known_periods: set[str]
+) -> Iterator[Problem]:
+    """Expansions name a supplier, its offers and a period, and add to some finite capacity;
+    programmes name groups; ids are unique among expansions and among programmes."""
+    yield from _duplicate_problems("expansions", [e.id for e in inst.expansions])
+    yield from _duplicate_problems("programs", [g.id for g in inst.programs])
+    suppliers = {s.id: s for s in inst.suppliers}
+    keys = [period_key(p) for p in inst.periods]
+    for i, expansion in enumerate(inst.expansions):
+        path = f"expansions[{i}]"
+        supplier = suppliers.get(expansion.supplier)
+        if supplier is None:
+            yield Problem(f"{path}.supplier", f"unknown supplier {expansion.supplier!r}")
+            continue
+        offered = {o.product: o for o in supplier.offers}
+        for j, product in enumerate(expansion.products or []):
+            if product not in offered:
+                yield Problem(
+                    f"{path}.products[{j}]",
+                    f"supplier {supplier.id!r} does not offer product {product!r}",
+                )
+        first = 0
+        if expansion.available is not None:
+            if period_key(expansion.available) not in known_periods:
+                yield Problem(f"{path}.available", f"unknown period {expansion.available!r}")
+                continue
+            first = keys.index(period_key(expansion.available))
+        named = [offered[p] for p in (expansion.products or offered) if p in offered]
+        periods = inst.periods[first:]
+        finite = any(
+            value is not None
+            for t in periods
+            for value in [lookup(supplier.capacity, t), *(lookup(o.capacity, t) for o in named)]
+        )
+        if not finite:
+            yield Problem(
+                path,
+                f"adds to no capacity: supplier {supplier.id!r} and the offers it grows have "
+                "no finite capacity in any period from its first on",
+            )
+    for i, program in enumerate(inst.programs):
+        for j, group in enumerate(program.groups or []):
+            if group not in group_ids:
+                yield Problem(
+                    f"programs[{i}].groups[{j}]", f"unknown region, bloc or supplier {group!r}"
                 )

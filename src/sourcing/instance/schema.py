@@ -231,6 +231,30 @@ class Resilience(Base):
     factor: Share = 0.0
 
 
+class Expansion(Base):
+    """Capacity that may be built: `capacity` more per period for `supplier` (and for the
+    offers of `products`, default all its offers) from `available` on, for `capex` paid once."""
+
+    id: Id
+    name: Text | None = None
+    supplier: Id
+    capacity: Quantity
+    products: CoveredIds = None
+    capex: FixedCost
+    available: Period | None = None
+
+
+class Program(Base):
+    """A subsidy programme: it pays up to `rate` of the capex of each built expansion whose
+    supplier belongs to `groups` (default every expansion), up to `budget` in all."""
+
+    id: Id
+    name: Text | None = None
+    rate: Share
+    budget: FixedCost | None = None
+    groups: CoveredIds = None
+
+
 class Risk(Base):
     cvar_level: CvarLevel = 0.95
     weight: RiskWeight = 0.0
@@ -273,6 +297,8 @@ class Instance(Base):
     scenarios: list[Scenario] = Field(default_factory=list)
     risk: Risk | None = None
     resilience: Resilience | None = None
+    expansions: list[Expansion] = Field(default_factory=list)
+    programs: list[Program] = Field(default_factory=list)
 
     @classmethod
     def from_data(cls, data: Any, source: str | None = None) -> Instance:

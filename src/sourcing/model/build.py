@@ -13,11 +13,13 @@ from sourcing.model.balance import add_demand_balance
 from sourcing.model.capacity import (
     add_min_order,
     add_offer_capacity,
+    add_offer_growth,
     add_offer_limit,
     add_supplier_capacity,
 )
 from sourcing.model.data import Mode, ModelData, build_data
 from sourcing.model.disruptions import Disruption, with_penalties
+from sourcing.model.investment import add_builds, add_subsidies
 from sourcing.model.objective import add_total_cost, stage_cost
 from sourcing.model.policies import (
     add_delivered,
@@ -97,6 +99,7 @@ def _add_stage(block: pyo.Block, data: ModelData, formulation: Formulation) -> N
     add_offer_limit(block, data)
     add_min_order(block, data)
     add_supplier_capacity(block, data)
+    add_offer_growth(block, data)
     if (
         data.mode is Mode.ELASTIC
     ):  # the diagnosis relaxes capacities: the tightening rows would not hold
@@ -130,6 +133,7 @@ def _build(data: ModelData, stages: Sequence[Stage], formulation: Formulation) -
         dict.fromkeys([*data.suppliers, *(s for st in stages for s in st.data.suppliers)])
     )
     add_contracts(m, suppliers)
+    add_builds(m, data.instance)
     _add_stage(m, data, formulation)
     add_delivered(m, data, share_layout(data, count_products(data)))
     add_group_share_max(m, data)
@@ -144,11 +148,14 @@ def _build(data: ModelData, stages: Sequence[Stage], formulation: Formulation) -
         for stage in stages:
             block = m.recourse[stage.id]
             block.use_supplier = pyo.Reference(m.use_supplier)
+            if data.instance.expansions:
+                block.build = pyo.Reference(m.build)
             _add_stage(block, stage.data, formulation)
             add_nonanticipativity(m, data, block, stage.data)
             add_outage_shortage(block, stage.data, stage.max_shortage)
             costs.append((stage.probability, stage_cost(block, stage.data)))
     contracted = set(suppliers)
     fixed = {s.id: s.fixed_cost for s in data.instance.suppliers if s.id in contracted}
-    add_total_cost(m, fixed, costs, data.instance.risk)
+    investment = add_subsidies(m, data.instance)
+    add_total_cost(m, fixed, costs, data.instance.risk, investment)
     return m

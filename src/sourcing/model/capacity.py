@@ -5,7 +5,7 @@ from __future__ import annotations
 import pyomo.environ as pyo
 
 from sourcing.model.data import ModelData
-from sourcing.model.families import MIN_ORDER, OFFER_LIMIT, SUPPLIER_CAPACITY
+from sourcing.model.families import MIN_ORDER, OFFER_GROWTH, OFFER_LIMIT, SUPPLIER_CAPACITY
 from sourcing.model.rows import add_rows, greater, less
 from sourcing.model.variables import var_of
 
@@ -67,15 +67,38 @@ def add_min_order(m: pyo.Block, data: ModelData) -> None:
 def add_supplier_capacity(m: pyo.Block, data: ModelData) -> None:
     """Supplier capacity per period over all products and markets, only where it can bind.
 
-    sum_{p,m} flow[s,p,m,t] <= capacity[s,t] * use_supplier[s]
+    sum_{p,m} flow[s,p,m,t] <= capacity[s,t] * use_supplier[s] + sum_e added[e,t] * build[e]
     """
     if not data.supplier_capacity:
         return
     flow, use_supplier = var_of(m, "flow"), m.use_supplier
+    build = var_of(m, "build") if data.supplier_growth else {}
     rows = {}
     for key, capacity in data.supplier_capacity.items():
         flows = data.supplier_flows[key]
+        added = data.supplier_growth.get(key, [])
         rows[key] = less(
-            [*(flow[f] for f in flows), use_supplier[key[0]]], [1.0] * len(flows) + [-capacity], 0
+            [*(flow[f] for f in flows), use_supplier[key[0]], *(build[e] for e, _ in added)],
+            [1.0] * len(flows) + [-capacity] + [-amount for _, amount in added],
+            0,
         )
     add_rows(m, SUPPLIER_CAPACITY, rows)
+
+
+def add_offer_growth(m: pyo.Block, data: ModelData) -> None:
+    """An offer's capacity where expansions may add to it (`offer_growth`).
+
+    sum_m flow[s,p,m,t] <= capacity[s,p,t] + sum_e added[e,t] * build[e]
+    """
+    if not data.offer_growth:
+        return
+    flow, build = var_of(m, "flow"), var_of(m, "build")
+    rows = {}
+    for key, (base, added) in data.offer_growth.items():
+        flows = data.offer_flows[key]
+        rows[key] = less(
+            [*(flow[f] for f in flows), *(build[e] for e, _ in added)],
+            [1.0] * len(flows) + [-amount for _, amount in added],
+            base,
+        )
+    add_rows(m, OFFER_GROWTH, rows)

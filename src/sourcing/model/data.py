@@ -29,6 +29,7 @@ from sourcing.instance.schema import (
     group_members,
 )
 from sourcing.model.disruptions import Disruption, supplier_factors
+from sourcing.model.growth import Added, Growth, total
 from sourcing.model.links import LinkKeys, TariffRates, TransportCosts
 
 Flow = tuple[str, str, str, Period]  # supplier, product, market, period
@@ -95,7 +96,10 @@ class ModelData:
     min_order: dict[SupplierProductPeriod, float] = field(default_factory=dict)
     offer_limit: dict[SupplierProductPeriod, float] = field(default_factory=dict)
     banned: dict[Flow, str] = field(default_factory=dict)  # the first ban covering a flow
-    supplier_capacity: dict[SupplierPeriod, float] = field(default_factory=dict)
+    supplier_capacity: dict[SupplierPeriod, float] = field(default_factory=dict)  # base
+    supplier_growth: dict[SupplierPeriod, Added] = field(default_factory=dict)  # if built
+    offer_growth: dict[SupplierProductPeriod, tuple[float, Added]] = field(default_factory=dict)
+    capex: dict[str, float] = field(default_factory=dict)  # by expansion
     supplier_flows: dict[SupplierPeriod, list[Flow]] = field(default_factory=dict)
     cells: list[Cell] = field(default_factory=list)
     cell_flows: dict[Cell, list[Flow]] = field(default_factory=dict)
@@ -227,6 +231,7 @@ class _Context:
     transport: TransportCosts
     tariffs: TariffRates
     bans: dict[tuple[str, str | None], list[tuple[int, str, Coverage]]]  # see `_ban_index`
+    growth: Growth
 
 
 def _reachable(
@@ -309,7 +314,10 @@ def _add_offer(
     cost = lookup(offer.unit_cost, period)
     if cost is not None:
         cost *= data.price_at(supplier.id, period)
-    offer_cap = _scaled(lookup(offer.capacity, period), data.factor_at(supplier.id, period))
+    factor = data.factor_at(supplier.id, period)
+    base = _scaled(lookup(offer.capacity, period), factor)
+    added = [] if base is None else ctx.growth.added(supplier.id, offer.product, period, factor)
+    offer_cap = base if base is None else base + total(added)
     if cost is None or (not elastic and offer_cap is not None and offer_cap <= 0):
         return []
     if elastic:  # capacities become rows that may be relaxed, not bounds
@@ -344,7 +352,9 @@ def _add_offer(
     data.offer_bound[key] = bound
     data.offer_flows[key] = flows
     if elastic and offer_cap is not None:
-        data.offer_limit[key] = offer_cap
+        data.offer_limit[key] = offer_cap  # as if every expansion were built
+    elif added and base is not None and base < bound:
+        data.offer_growth[key] = (base, added)
     if supplier.min_order > 0:
         data.min_order[key] = supplier.min_order
     return flows
@@ -355,9 +365,10 @@ def _add_supplier(data: ModelData, ctx: _Context, supplier: Supplier) -> None:
     elastic = data.mode is Mode.ELASTIC
     used = False
     for period in data.periods:
-        supplier_cap = _scaled(
-            lookup(supplier.capacity, period), data.factor_at(supplier.id, period)
-        )
+        factor = data.factor_at(supplier.id, period)
+        base = _scaled(lookup(supplier.capacity, period), factor)
+        added = [] if base is None else ctx.growth.added(supplier.id, None, period, factor)
+        supplier_cap = base if base is None else base + total(added)  # every expansion built
         if supplier_cap is not None and supplier_cap <= 0 and not elastic:
             continue
         period_flows: list[Flow] = []
@@ -372,9 +383,14 @@ def _add_supplier(data: ModelData, ctx: _Context, supplier: Supplier) -> None:
             for o in supplier.offers
             if (supplier.id, o.product, period) in data.offer_bound
         )
-        if supplier_cap is not None and (supplier_cap < reachable or elastic):
+        if elastic and supplier_cap is not None:
             data.supplier_capacity[(supplier.id, period)] = supplier_cap
             data.supplier_flows[(supplier.id, period)] = period_flows
+        elif base is not None and base < reachable:
+            data.supplier_capacity[(supplier.id, period)] = base
+            data.supplier_flows[(supplier.id, period)] = period_flows
+            if added:
+                data.supplier_growth[(supplier.id, period)] = added
     if used:
         data.suppliers.append(supplier.id)
 
@@ -432,7 +448,9 @@ def _build_data(
         transport=TransportCosts(instance, links),
         tariffs=TariffRates(instance, links),
         bans=_ban_index(instance.policies.bans, members),
+        growth=Growth(instance),
     )
+    data.capex = {e.id: e.capex for e in instance.expansions}
     for supplier in instance.suppliers:
         if suppliers is None or supplier.id in suppliers:
             _add_supplier(data, ctx, supplier)

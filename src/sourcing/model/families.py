@@ -13,3 +13,4 @@ SUPPLIER_CAPACITY = "supplier_capacity"
 OFFER_LIMIT = "offer_limit"  # the offer capacity as a row (the diagnosis's elastic model)
 MIN_ORDER = "min_order"
 MIN_SUPPLIERS = "min_suppliers"
+OFFER_GROWTH = "offer_growth"  # an offer's capacity where expansions may add to it

@@ -38,14 +38,18 @@ def add_total_cost(
     fixed_cost: dict[str, float],
     stages: Sequence[tuple[float, Terms]],
     risk: Risk | None,
+    investment: Terms = (),
 ) -> None:
-    """Minimise sum_s fixed[s] use_supplier[s] + E[L] + weight * CVaR_level(L).
+    """Minimise sum_s fixed[s] use_supplier[s] + investment + E[L] + weight * CVaR_level(L).
+
+    `investment` holds the first-stage terms of building expansions (capex - subsidy).
 
     `stages` pairs each stage's probability with its cost L (the nominal stage first).
     CVaR in the Rockafellar-Uryasev form: eta + sum_w p_w excess_w / (1 - level), with
     excess_w >= L_w - eta and excess_w >= 0; with a single stage it equals L.
     """
     objective: Terms = [(cost, m.use_supplier[s]) for s, cost in fixed_cost.items() if cost]
+    objective += list(investment)
     for probability, terms in stages:
         if probability > 0:
             objective += [(probability * coef, v) for coef, v in terms]

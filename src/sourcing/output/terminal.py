@@ -11,7 +11,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from sourcing.explain.results import COST_COMPONENTS, Results
+from sourcing.explain.results import Results
 
 
 def _number(value: float, digits: int = 2) -> str:
@@ -48,8 +48,8 @@ def cost_table(results: Results) -> Table:
     table.add_column("cost", justify="right")
     table.add_column("share", justify="right")
     total = float(results.costs.sum())
-    for name in COST_COMPONENTS:
-        value = float(results.costs[name])
+    for name, value in results.costs.items():
+        value = float(value)
         table.add_row(name, _number(value), _percent(value / total) if total else "-")
     table.add_row("total", _number(total), "", style="bold")
     return table
@@ -241,6 +241,28 @@ def scenario_table(results: Results) -> Table:
     return table
 
 
+def expansion_table(results: Results) -> Table:
+    """Each candidate expansion: built or not, its capex, what each programme pays, the net."""
+    money = results.units["money"]
+    assert results.expansions is not None
+    frame = results.expansions
+    programs = [c for c in frame.columns if c.startswith("subsidy_")]
+    table = _table(f"Expansions ({money})")
+    for column in ("expansion", "supplier", "built", "capex", *programs, "net"):
+        name = column.removeprefix("subsidy_")
+        table.add_column(name, justify="left" if column in ("expansion", "supplier") else "right")
+    for row in frame.to_dict("records"):
+        table.add_row(
+            str(row["expansion"]),
+            str(row["supplier"]),
+            "yes" if row["built"] else "no",
+            _number(row["capex"]),
+            *(_number(row[c]) if row[c] else "-" for c in programs),
+            _number(row["net"]),
+        )
+    return table
+
+
 def _worst(product: Any, share: float) -> str:
     """`memory (100.0 %)`: the product with the largest share of its demand unmet."""
     return "-" if product is None or pd.isna(product) else f"{product} ({_percent(share)})"
@@ -384,6 +406,8 @@ def render(results: Results, console: Console, *, verbose: bool = False) -> None
     parts: list[Any] = [summary_text(results)]
     if results.has_plan:
         parts += [cost_table(results), share_table(results), contract_table(results)]
+        if results.expansions is not None:
+            parts.append(expansion_table(results))
         if results.binding_policies.empty:
             parts.append(Text("No policy binds at the optimum.", style="dim"))
         else:

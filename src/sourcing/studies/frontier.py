@@ -29,7 +29,7 @@ from sourcing.studies.grid import MAX_POINTS
 from sourcing.studies.sweep import Progress, point_row, rows_frame, sweep
 
 SLOPE_TOLERANCE = 1e-6
-MEASURES = ("share", "hhi", "outage")
+MEASURES = ("share", "hhi", "outage", "budget")
 HHI_TANGENTS = 24
 
 
@@ -156,8 +156,11 @@ def hhi_frontier(
     return _mark_breakpoints(frame, "max_hhi", "")
 
 
-def frontier_labels(instance: Instance, measure: str, group: str | None = None) -> StudyLabels:
-    """Titles, axis and heading of the frontier of `measure` (and `group`, for "share")."""
+def frontier_labels(
+    instance: Instance, measure: str, group: str | None = None, program: str | None = None
+) -> StudyLabels:
+    """Titles, axis and heading of the frontier of `measure` (and `group`, for "share";
+    `program`, for "budget")."""
     money = instance.units.money
     if measure == "hhi":
         return StudyLabels(
@@ -167,6 +170,15 @@ def frontier_labels(instance: Instance, measure: str, group: str | None = None) 
             money=money,
             xlabel="HHI of supply over regions (0-10,000)",
             scale=10_000.0,
+        )
+    if measure == "budget":
+        return StudyLabels(
+            kind="frontier",
+            title=f"{instance.name}: what the budget of {program} buys",
+            heading=f"Cost against the budget of {program} ({money})",
+            money=money,
+            xlabel=f"budget of {program} ({money})",
+            scale=1.0,
         )
     if measure == "outage":
         return StudyLabels(
@@ -186,11 +198,54 @@ def frontier_labels(instance: Instance, measure: str, group: str | None = None) 
     )
 
 
+def budget_frontier(
+    instance: Instance,
+    program: str,
+    *,
+    points: int = 11,
+    jobs: int | None = None,
+    scheduler: str | None = None,
+    progress: Progress | None = None,
+    **options: Any,
+) -> pd.DataFrame:
+    """Cost against the budget of subsidy programme `program`, from zero to where more stops
+    helping: what the programme pays when its budget is unlimited.
+
+    Each level is a sweep point, so the columns are the sweep's: the objective, the expected
+    unmet demand and the worst per-product outage share where the instance has scenarios and
+    a resilience requirement, the expansions `built` and the `subsidy` paid.
+    """
+    programs = {g.id: g for g in instance.programs}
+    if program not in programs:
+        known = ", ".join(programs) or "none"
+        raise UsageError(f"unknown programme {program!r}: name one of {known}")
+    _check_points(points)
+    index = list(programs).index(program)
+    unlimited = [
+        g.model_copy(update={"budget": None}) if g.id == program else g for g in programs.values()
+    ]
+    open_ended = solve_with(instance.replace(programs=unlimited), SolveOptions.of(**options))
+    open_ended.raise_for_status()
+    assert open_ended.plan is not None
+    most = sum(q for (_, g), q in open_ended.plan.subsidies.items() if g == program)
+    path = f"programs[{index}].budget"
+    frame = sweep(
+        instance,
+        {path: _levels(0.0, most, points)},
+        jobs=jobs,
+        scheduler=scheduler,
+        progress=progress,
+        **options,
+    )
+    return _mark_breakpoints(_level_column(frame, path, "budget"), "budget", program)
+
+
 def trace(
     instance: Instance,
     measure: str = "share",
     *,
     group: str | None = None,
+    program: str | None = None,
     points: int = 11,
     jobs: int | None = None,
     scheduler: str | None = None,
@@ -205,6 +260,10 @@ def trace(
     study = {"points": points, "jobs": jobs, "scheduler": scheduler, "progress": progress}
     if measure == "outage":
         return outage_frontier(instance, **study, **options)
+    if measure == "budget":
+        if program is None:
+            raise UsageError("the budget frontier needs a programme (--program)")
+        return budget_frontier(instance, program, **study, **options)
     if measure != "share":
         raise UsageError(f"measure must be one of {', '.join(MEASURES)}, got {measure!r}")
     if group is None:

@@ -21,7 +21,7 @@ import pandas as pd
 from sourcing import interrupts
 from sourcing.api import solve_with
 from sourcing.errors import InstanceError, SourcingError, UsageError
-from sourcing.explain.results import COST_COMPONENTS, Results
+from sourcing.explain.results import Results
 from sourcing.instance.overrides import apply_overrides
 from sourcing.instance.schema import Instance, group_members
 from sourcing.output.studies import StudyLabels
@@ -52,7 +52,7 @@ def point_row(instance: Instance, parameters: Mapping[str, Any], results: Result
     if results.plan is None:
         row["message"] = results.message.splitlines()[0] if results.message else ""
         return row
-    row.update({f"cost_{name}": float(results.costs[name]) for name in COST_COMPONENTS})
+    row.update({f"cost_{name}": float(cost) for name, cost in results.costs.items()})
     row["shortage"] = float(results.shortages["quantity"].sum()) if len(results.shortages) else 0.0
     values = {p.id: p.value for p in instance.products}
     by_value = bool(len(results.flows)) and all(
@@ -73,7 +73,26 @@ def point_row(instance: Instance, parameters: Mapping[str, Any], results: Result
                 region_shares[group.id] = share
     row["hhi"] = sum(s * s for s in region_shares.values())  # over regions, in [0, 1]
     row["binding"] = ", ".join(dict.fromkeys(results.binding_policies["policy"]))
+    row.update(_resilience_columns(results))
+    if results.expansions is not None:
+        built = results.expansions[results.expansions["built"]]
+        row["built"] = ", ".join(built["expansion"])
+        row["subsidy"] = float(results.expansions["subsidy"].sum())
     return row
+
+
+def _resilience_columns(results: Results) -> dict[str, Any]:
+    """With scenarios: the expected unmet demand; with N-1 outages: the worst share of a
+    product's demand any one outage leaves unmet."""
+    columns: dict[str, Any] = {}
+    if results.risk is not None:
+        columns["expected_shortage"] = float(results.risk["expected_shortage"])
+    scenarios = results.scenarios
+    if scenarios is not None:
+        outages = scenarios[scenarios["scenario"].astype(str).str.startswith("outage:")]
+        if len(outages):
+            columns["worst_outage_share"] = float(outages["worst_product_share"].max())
+    return columns
 
 
 def _solve_point(
