@@ -207,7 +207,11 @@ def _settle_unweighted_stages(plan: Plan, stages: list[Stage], options: SolveOpt
         if stage.probability == 0:
             try:
                 found = solve_recourse(
-                    stage.data, plan.contracts, quiet, max_shortage=stage.max_shortage
+                    stage.data,
+                    plan.contracts,
+                    quiet,
+                    max_shortage=stage.max_shortage,
+                    builds=plan.builds,
                 )
             except NoSolutionError:
                 continue

@@ -150,7 +150,12 @@ def stress(
             render(results, console(), verbose=verbose)
         return STATUS_EXIT[results.status]
     rows = outage_table(
-        loaded, results.plan.contracts, factor=factor, blocs=blocs, options=settings
+        loaded,
+        results.plan.contracts,
+        factor=factor,
+        blocs=blocs,
+        options=settings,
+        builds=results.plan.builds,
     )
     if fmt == "json":
         click.echo(json.dumps(rows))

@@ -295,5 +295,10 @@ def lookup(value: float | dict[str, float] | None, period: Period) -> float | No
 
 
 def key_text(key: Any) -> str:
-    """A mapping key in a field path, spelt as in the file: `2026`, `null`, `true`."""
-    return describe(key) if key is None or isinstance(key, bool) else str(key)
+    """A mapping key in a field path, spelt as in the file: `2026`, `null`, `true`; a key with
+    a line break or another control character is quoted with escapes (`'units\\n'`), so that
+    every problem stays on one line."""
+    if key is None or isinstance(key, bool):
+        return describe(key)
+    text = str(key)
+    return repr(text) if any(not c.isprintable() for c in text) else text

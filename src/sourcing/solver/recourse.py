@@ -27,15 +27,21 @@ def solve_recourse(
     contracts: frozenset[str],
     options: SolveOptions,
     max_shortage: ShortageLimit | None = None,
+    builds: frozenset[str] = frozenset(),
 ) -> Recourse:
-    """The cheapest flows of the stage `data` among `contracts`, its unmet demand within
-    `max_shortage` (the resilience requirement) if given."""
+    """The cheapest flows of the stage `data` among `contracts` (with the expansions in
+    `builds` built), its unmet demand within `max_shortage` (the resilience requirement) if
+    given."""
     from sourcing.pipeline import Pipeline  # the pipeline settles outages through this module
 
     def hold_contracts(model: Any, data: ModelData) -> None:
         add_outage_shortage(model, data, max_shortage)
         for supplier in model.use_supplier:  # the contracts are given: no new ones
             model.use_supplier[supplier].fix(1 if supplier in contracts else 0)
+        for expansion in model.__dict__.get("build", {}):  # and so are the expansions built
+            model.build[expansion].fix(1 if expansion in builds else 0)
+        for pair in model.__dict__.get("subsidy", {}):  # the cost counts their capex in full
+            model.subsidy[pair].fix(0)
 
     pipeline = Pipeline(data.instance, options, data=data, stages=[], edit=hold_contracts)
     outcome = pipeline.run()

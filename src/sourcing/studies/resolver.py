@@ -42,6 +42,8 @@ _FIXED_TABLES = (
     "offer_bound",
     "min_order",
     "supplier_capacity",
+    "supplier_growth",
+    "offer_growth",
     "cells",
     "stock_bound",
     "unmet_bound",
@@ -130,6 +132,9 @@ class Resolver:
         if _twins(data) != self._twin_groups:  # symmetry rows hold only for identical twins
             return False
         if any(getattr(old, name) != getattr(data, name) for name in _FIXED_TABLES):
+            return False
+        investment = ("expansions", "programs")  # build and subsidy rows are not updated
+        if any(getattr(old.instance, k) != getattr(data.instance, k) for k in investment):
             return False
         if _share_shape(old.caps) != _share_shape(data.caps):
             return False

@@ -24,12 +24,14 @@ def recourse(
     contracts: frozenset[str],
     capacity_factor: dict[str, float],
     options: SolveOptions,
+    builds: frozenset[str] = frozenset(),
 ) -> Recourse:
-    """Re-optimise the flows among `contracts` with capacities scaled by `capacity_factor`."""
+    """Re-optimise the flows among `contracts` (and the expansions in `builds`) with capacities
+    scaled by `capacity_factor`."""
     data = build_data(
         instance, Mode.DISRUPTION, capacity_factor=capacity_factor, suppliers=contracts
     )
-    return solve_recourse(data, contracts, options)
+    return solve_recourse(data, contracts, options, builds=builds)
 
 
 def outage_table(
@@ -39,6 +41,7 @@ def outage_table(
     factor: float = 0.0,
     blocs: bool = False,
     options: SolveOptions | None = None,
+    builds: frozenset[str] = frozenset(),
 ) -> list[dict[str, Any]]:
     """One row per outage: shortage (units and share of demand), cost, extra cost, products hit,
     the worst product (the largest share of its demand unmet; None if nothing is) and that
@@ -50,13 +53,13 @@ def outage_table(
     instance = with_penalties(instance)
     cells = demand_table(instance)
     demand = sum(cells.values())
-    baseline = recourse(instance, contracts, {}, options)
+    baseline = recourse(instance, contracts, {}, options, builds)
     groups = [(r.id, "region") for r in instance.regions]
     if blocs:
         groups += [(b.id, "bloc") for b in instance.blocs]
     rows = []
     for group, kind in groups:
-        outcome = recourse(instance, contracts, {group: factor}, options)
+        outcome = recourse(instance, contracts, {group: factor}, options, builds)
         shortage = sum(outcome.unmet.values(), 0.0)
         worst, worst_share, _ = worst_shares(outcome.unmet, cells)
         hit = sorted(
