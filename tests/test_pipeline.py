@@ -133,7 +133,9 @@ def test_the_frontier_labels_say_what_is_traced() -> None:
 
 def test_trace_names_what_is_missing() -> None:
     instance = load_instance(CAPS)
-    with pytest.raises(UsageError, match=r"^measure must be one of share, hhi, outage, budget, got 'x'$"):
+    with pytest.raises(
+        UsageError, match=r"^measure must be one of share, hhi, outage, budget, got 'x'$"
+    ):
         trace(instance, "x")
     with pytest.raises(UsageError, match=r"^the share frontier needs a group \(--group\)"):
         trace(instance, "share")
