@@ -192,26 +192,20 @@ def anticipation_violations(
     why = (
         f"before the scenario starts in period {stage.disrupted[0]} it must equal the nominal plan"
     )
-    for key in dict.fromkeys([*nominal.flows, *cleaned.flows]):
-        supplier, product, market, period = key
-        if period_key(period) not in before:
-            continue
-        ours, theirs = cleaned.flows.get(key, 0.0), nominal.flows.get(key, 0.0)
-        if abs(ours - theirs) > atol:
-            yield (
-                f"flow {supplier} -> {market} of {product} in period {period} is {fmt(ours)}, "
-                f"but {fmt(theirs)} in the nominal plan; {why}"
-            )
-    for cell in dict.fromkeys([*nominal.unmet, *cleaned.unmet]):
-        product, market, period = cell
-        if period_key(period) not in before:
-            continue
-        ours, theirs = cleaned.unmet.get(cell, 0.0), nominal.unmet.get(cell, 0.0)
-        if abs(ours - theirs) > atol:
-            yield (
-                f"unmet demand of {product} in {market}, period {period} is {fmt(ours)}, "
-                f"but {fmt(theirs)} in the nominal plan; {why}"
-            )
+    tables = (
+        (cleaned.flows, nominal.flows, lambda s, p, m, t: f"flow {s} -> {m} of {p} in period {t}"),
+        (cleaned.unmet, nominal.unmet, lambda p, m, t: f"unmet demand of {p} in {m}, period {t}"),
+    )
+    for ours, theirs, name in tables:
+        for key in dict.fromkeys([*theirs, *ours]):
+            if period_key(key[-1]) not in before:
+                continue
+            mine, nominal_value = ours.get(key, 0.0), theirs.get(key, 0.0)
+            if abs(mine - nominal_value) > atol:
+                yield (
+                    f"{name(*key)} is {fmt(mine)}, but {fmt(nominal_value)} in the nominal "
+                    f"plan; {why}"
+                )
 
 
 def outage_violations(
