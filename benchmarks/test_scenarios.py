@@ -33,9 +33,12 @@ def dimensions(instance: Instance) -> tuple[int, int]:
 
 
 @pytest.mark.sizes("S", "M")
+@pytest.mark.parametrize("timed", [False, True], ids=["whole-horizon", "timed"])
 @pytest.mark.parametrize("scenarios", COUNTS)
-def test_build_and_handover(benchmark, size, scenarios):
-    instance = generate(size, seed=SEED, scenarios=scenarios)
+def test_build_and_handover(benchmark, size, scenarios, timed):
+    """Timed scenarios (a start, a duration, a price surge) add the non-anticipativity rows of
+    the periods before each start; the two variants are timed side by side."""
+    instance = generate(size, seed=SEED, scenarios=scenarios, timed=timed)
     benchmark.group = f"scenarios: build + hand-over {size}"
     handed = benchmark.pedantic(
         lambda: extensive_form(instance).hand_over(), rounds=ROUNDS[size], iterations=1
