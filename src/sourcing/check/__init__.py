@@ -26,7 +26,7 @@ from sourcing.check.costs import (
 from sourcing.check.investment import as_built, investment_costs, money_tolerance
 from sourcing.check.rules import assert_plan_ok, check_plan
 from sourcing.check.stages import Stage, stage_definitions, stage_instance
-from sourcing.check.tables import plan_stock, quantity_tolerance
+from sourcing.check.tables import plan_stock, plan_stocks, quantity_tolerance
 
 __all__ = [
     "COST_KEYS",
@@ -41,6 +41,7 @@ __all__ = [
     "money_tolerance",
     "plan_costs",
     "plan_stock",
+    "plan_stocks",
     "quantity_tolerance",
     "stage_costs",
     "stage_definitions",

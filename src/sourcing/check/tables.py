@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -246,8 +246,15 @@ def plan_stock(instance: Instance, plan: Plan) -> dict[CellKey, float]:
     stock(t) = stock(t-1) + delivered(t) + unmet(t) - demand(t); flows or unmet under unknown
     keys are ignored.
     """
+    return plan_stocks(instance, {None: plan})[None]
+
+
+def plan_stocks(instance: Instance, plans: Mapping[Any, Plan]) -> dict[Any, dict[CellKey, float]]:
+    """`plan_stock` of several plans of one instance (the stages of a plan, say), with the
+    instance's tables built once."""
     data = CheckData(instance)
-    return stock_of(data, clean(data, plan, quantity_tolerance(instance)))
+    atol = quantity_tolerance(instance)
+    return {key: stock_of(data, clean(data, plan, atol)) for key, plan in plans.items()}
 
 
 def _bloc_regions(instance: Instance) -> dict[str, frozenset[str]]:

@@ -12,6 +12,7 @@ import pandas as pd
 
 from sourcing.check import plan_costs, plan_stock
 from sourcing.errors import InfeasibleError, NoSolutionError
+from sourcing.explain.frames import frame
 from sourcing.explain.investment import (
     INVESTMENT_COSTS,
     expansion_columns,
@@ -224,8 +225,8 @@ class Results:
         return write_run(directory, files, command="solve")
 
 
-def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    return [{k: _plain(v) for k, v in row.items()} for row in frame.to_dict(orient="records")]
+def _records(table: pd.DataFrame) -> list[dict[str, Any]]:
+    return [{k: _plain(v) for k, v in row.items()} for row in table.to_dict(orient="records")]
 
 
 def _plain(value: Any) -> Any:
@@ -234,19 +235,6 @@ def _plain(value: Any) -> Any:
     if isinstance(value, float) and math.isnan(value):
         return None
     return value
-
-
-def _frame(rows: list[dict[str, Any]], columns: list[str]) -> pd.DataFrame:
-    """A table with these columns; `period` keeps its labels as given (no 1 -> 1.0)."""
-    return pd.DataFrame(
-        {
-            column: pd.Series(
-                [row.get(column) for row in rows], dtype=object if column == "period" else None
-            )
-            for column in columns
-        },
-        columns=columns,
-    )
 
 
 FLOW_COLUMNS = [
@@ -293,13 +281,13 @@ def empty_results(
         bound=None,
         units=instance.units.model_dump(),
         plan=None,
-        flows=_frame([], FLOW_COLUMNS),
-        contracts=_frame([], ["supplier", "name", "region", "fixed_cost"]),
-        shortages=_frame([], ["product", "market", "period", "quantity", "penalty", "cost"]),
-        stock=_frame([], ["product", "market", "period", "quantity"]),
-        shares=_frame([], share_columns(instance)),
+        flows=frame([], FLOW_COLUMNS),
+        contracts=frame([], ["supplier", "name", "region", "fixed_cost"]),
+        shortages=frame([], ["product", "market", "period", "quantity", "penalty", "cost"]),
+        stock=frame([], ["product", "market", "period", "quantity"]),
+        shares=frame([], share_columns(instance)),
         costs=pd.Series({k: 0.0 for k in cost_components(instance)}, name="cost", dtype=float),
-        binding_policies=_frame([], BINDING_COLUMNS),
+        binding_policies=frame([], BINDING_COLUMNS),
         timings=dict(timings or {}),
         model_size=dict(model_size or {}),
         diagnosis=diagnosis,
@@ -387,20 +375,20 @@ def plan_results(
         bound=bound,
         units=instance.units.model_dump(),
         plan=plan,
-        flows=_frame(flow_rows, FLOW_COLUMNS),
-        contracts=_frame(contract_rows, ["supplier", "name", "region", "fixed_cost"]),
-        shortages=_frame(
+        flows=frame(flow_rows, FLOW_COLUMNS),
+        contracts=frame(contract_rows, ["supplier", "name", "region", "fixed_cost"]),
+        shortages=frame(
             shortage_rows, ["product", "market", "period", "quantity", "penalty", "cost"]
         ),
-        stock=_frame(stock_rows, ["product", "market", "period", "quantity"]),
-        shares=_frame(share_rows(instance, plan), share_columns(instance)),
+        stock=frame(stock_rows, ["product", "market", "period", "quantity"]),
+        shares=frame(share_rows(instance, plan), share_columns(instance)),
         costs=pd.Series(
             {k: costs.get(k, 0.0) for k in cost_components(instance)}, name="cost", dtype=float
         ),
-        expansions=_frame(expansion_rows(instance, plan), expansion_columns(instance))
+        expansions=frame(expansion_rows(instance, plan), expansion_columns(instance))
         if instance.expansions
         else None,
-        binding_policies=_frame(binding_rows(data, plan, duals or {}), BINDING_COLUMNS),
+        binding_policies=frame(binding_rows(data, plan, duals or {}), BINDING_COLUMNS),
         timings=timings,
         model_size=model_size,
         message=message,

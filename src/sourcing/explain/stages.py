@@ -13,7 +13,8 @@ from typing import Any
 
 import pandas as pd
 
-from sourcing.check import cvar, plan_stock, stage_costs, stage_definitions
+from sourcing.check import cvar, plan_stocks, stage_costs, stage_definitions
+from sourcing.explain.frames import frame
 from sourcing.instance.references import NOMINAL
 from sourcing.instance.schema import Instance
 from sourcing.model.data import demand_table
@@ -39,12 +40,6 @@ SCENARIO_PERIOD_COLUMNS = [
     "shortage_share",
     "stock",
 ]
-
-
-def frame(rows: list[dict[str, Any]], columns: list[str]) -> pd.DataFrame:
-    return (
-        pd.DataFrame.from_records(rows, columns=columns) if rows else pd.DataFrame(columns=columns)
-    )
 
 
 def worst_shares(
@@ -85,8 +80,11 @@ def scenario_tables(
     period_rows: list[dict[str, Any]] = []
     flow_rows: list[dict[str, Any]] = []
     shortage: dict[str, float] = {}
-    for stage in probability:
-        staged = plans.get(stage, StagePlan())
+    staged_plans = {k: plans.get(k, StagePlan()) for k in probability}
+    stocks = plan_stocks(
+        instance, {k: Plan(frozenset(), p.flows, p.unmet) for k, p in staged_plans.items()}
+    )
+    for stage, staged in staged_plans.items():
         short = shortage[stage] = sum(staged.unmet.values(), 0.0)
         hit = sorted({p for (p, _, _), q in staged.unmet.items() if q > 0})
         worst, worst_share, worst_cell = worst_shares(dict(staged.unmet), demand)
@@ -103,7 +101,7 @@ def scenario_tables(
                 "worst_cell_share": worst_cell,
             }
         )
-        period_rows += _period_rows(instance, stage, staged, demand)
+        period_rows += _period_rows(instance, stage, staged, stocks[stage], demand)
         flow_rows += [
             {
                 "scenario": stage,
@@ -134,11 +132,14 @@ def scenario_tables(
 
 
 def _period_rows(
-    instance: Instance, stage: str, staged: StagePlan, demand: dict[tuple[str, str, Any], float]
+    instance: Instance,
+    stage: str,
+    staged: StagePlan,
+    stock: dict[tuple[str, str, Any], float],
+    demand: dict[tuple[str, str, Any], float],
 ) -> list[dict[str, Any]]:
     """Delivered, unmet (and its share of the period's demand) and stock of one stage, per
     period."""
-    stock = plan_stock(instance, Plan(frozenset(), staged.flows, staged.unmet))
     sums: dict[str, dict[Any, float]] = {
         k: defaultdict(float) for k in ("in", "out", "want", "held")
     }
