@@ -373,10 +373,14 @@ def render_stress(results: Results, rows: list[dict[str, Any]], console: Console
     console.print(Group(*parts))
 
 
+BACK_SHARE = "back_share_"  # a sweep's column of a group's back-end share
+
+
 def sweep_table(frame: pd.DataFrame, title: str, shares: list[str] | None = None) -> Table:
     """A sweep or frontier: parameters, status, objective, shares, HHI, what binds.
 
-    `shares` picks the groups whose share is shown (default: every region with supply).
+    `shares` picks the groups whose share is shown (default: every region with supply); a
+    name `back_share_<group>` shows that group's back-end share.
     """
     table = _table(escape(title))
     parameters = frame.attrs.get("parameters", [])
@@ -393,7 +397,7 @@ def sweep_table(frame: pd.DataFrame, title: str, shares: list[str] | None = None
         *parameters,
         "status",
         "objective",
-        *(f"share_{g}" for g in shares),
+        *(g if g.startswith(BACK_SHARE) else f"share_{g}" for g in shares),
         "hhi",
         "shortage",
         *(["breakpoint", "newly_binding", "released"] if frontier else ["binding"]),
@@ -401,6 +405,8 @@ def sweep_table(frame: pd.DataFrame, title: str, shares: list[str] | None = None
     columns = [c for c in columns if c in frame.columns]
     for column in columns:
         label = column.removeprefix("share_") + (" %" if column.startswith("share_") else "")
+        if column.startswith(BACK_SHARE):
+            label = f"{column.removeprefix(BACK_SHARE)} back %"
         left = column in ("status", "binding", "newly_binding", "released")
         table.add_column(escape(label), justify="left" if left else "right")
     for row in frame.to_dict(orient="records"):
@@ -411,7 +417,7 @@ def sweep_table(frame: pd.DataFrame, title: str, shares: list[str] | None = None
 def _cell(value: Any, column: str, parameters: list[str]) -> str:
     if value is None or (isinstance(value, float) and value != value):
         return "-"
-    if column.startswith("share_"):
+    if column.startswith(("share_", BACK_SHARE)):
         return f"{100 * value:.1f}"
     if column == "breakpoint":
         return "*" if value else ""
