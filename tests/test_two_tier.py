@@ -376,3 +376,15 @@ def test_the_checker_sees_a_banned_back_end_flow_and_an_unknown_site() -> None:
         "back-end flow nowhere -> default of chip in period 1 names an unknown back-end site "
         "'nowhere'"
     )
+
+
+@pytest.mark.parametrize("reuse", [False, True])
+def test_a_sweep_shows_both_tiers_shares(reuse: bool) -> None:
+    from sourcing.studies.sweep import sweep
+
+    settings = {"policies.caps[cn-backend].max_share": [0.1, 0.5]}
+    frame = sweep(_example("backend-cap"), settings, reuse=reuse)
+    # 1000 + 10 x 1 + 90 x 2 + 5, and 1000 + 50 + 100 + 5
+    assert list(frame["objective"]) == [1195.0, 1155.0]
+    assert list(frame["back_share_CN"]) == [0.1, 0.5]
+    assert list(frame["share_EU"]) == [1.0, 1.0]

@@ -27,6 +27,7 @@ from sourcing.explain.tiers import (
     FRONT,
     PATH_COLUMNS,
     back_flow_rows,
+    flow_row,
     path_rows,
     staged_columns,
 )
@@ -345,30 +346,21 @@ def plan_results(
     products = {p.id: p for p in instance.products}
     order = {p: i for i, p in enumerate(instance.periods)}
 
-    flow_rows: list[dict[str, Any]] = []
-    for (s, p, mk, t), q in plan.flows.items():
-        key = (s, p, mk, t)
-        unit = data.unit_cost[key]
-        tariff = data.tariff_cost[key]
-        transport = data.transport_cost[key]
-        flow_rows.append(
-            {
-                "supplier": s,
-                "region": suppliers[s].region,
-                "product": p,
-                "market": mk,
-                "period": t,
-                "quantity": q,
-                "unit_cost": unit,
-                "tariff": tariff,
-                "transport": transport,
-                "cost": q * (unit + tariff + transport),
-            }
-        )
     two_tier = data.two_tier
+    stage = {"stage": FRONT} if two_tier else {}
+    flow_rows = [
+        flow_row(
+            key,
+            suppliers[key[0]].region,
+            q,
+            data.unit_cost[key],
+            data.tariff_cost[key],
+            data.transport_cost[key],
+            **stage,
+        )
+        for key, q in plan.flows.items()
+    ]
     if two_tier:
-        for row in flow_rows:
-            row["stage"] = FRONT
         flow_rows += back_flow_rows(data, plan)
     flow_rows.sort(
         key=lambda r: (

@@ -26,28 +26,38 @@ def back_flow_rows(data: ModelData, plan: Plan) -> list[dict[str, Any]]:
     rate applies to both tiers' unit costs)."""
     sites = {s.id: s for s in data.instance.backend}
     tariff = _site_tariffs(data, plan)
-    rows = []
-    for key, q in plan.back_flows.items():
-        site, p, mk, t = key
-        unit = data.unit_cost[key]
-        per_unit = tariff.get(key, 0.0) / q if q else 0.0
-        transport = data.transport_cost[key]
-        rows.append(
-            {
-                "supplier": site,
-                "region": sites[site].region,
-                "product": p,
-                "market": mk,
-                "period": t,
-                "quantity": q,
-                "unit_cost": unit,
-                "tariff": per_unit,
-                "transport": transport,
-                "cost": q * (unit + per_unit + transport),
-                "stage": BACK,
-            }
+    return [
+        flow_row(
+            key,
+            sites[key[0]].region,
+            q,
+            data.unit_cost[key],
+            tariff.get(key, 0.0) / q if q else 0.0,
+            data.transport_cost[key],
+            stage=BACK,
         )
-    return rows
+        for key, q in plan.back_flows.items()
+    ]
+
+
+def flow_row(
+    key: tuple, region: str, q: float, unit: float, tariff: float, transport: float, **extra: Any
+) -> dict[str, Any]:
+    """One row of the flows table: a flow's quantity and its costs per unit and in all."""
+    supplier, product, market, period = key
+    return {
+        "supplier": supplier,
+        "region": region,
+        "product": product,
+        "market": market,
+        "period": period,
+        "quantity": q,
+        "unit_cost": unit,
+        "tariff": tariff,
+        "transport": transport,
+        "cost": q * (unit + tariff + transport),
+        **extra,
+    }
 
 
 def _site_tariffs(data: ModelData, plan: Plan) -> dict[tuple, float]:

@@ -379,8 +379,8 @@ BACK_SHARE = "back_share_"  # a sweep's column of a group's back-end share
 def sweep_table(frame: pd.DataFrame, title: str, shares: list[str] | None = None) -> Table:
     """A sweep or frontier: parameters, status, objective, shares, HHI, what binds.
 
-    `shares` picks the groups whose share is shown (default: every region with supply); a
-    name `back_share_<group>` shows that group's back-end share.
+    `shares` picks the groups whose share is shown (default: every region with supply, then
+    at the back end); a name `back_share_<group>` shows that group's back-end share.
     """
     table = _table(escape(title))
     parameters = frame.attrs.get("parameters", [])
@@ -392,6 +392,7 @@ def sweep_table(frame: pd.DataFrame, title: str, shares: list[str] | None = None
             and frame.attrs.get("kinds", {}).get(c, "region") == "region"
             and frame[c].fillna(0).max() > 0
         ]
+        shares += [c for c in frame.columns if c.startswith(BACK_SHARE) and frame[c].max() > 0]
     frontier = "breakpoint" in frame.columns
     columns = [
         *parameters,
