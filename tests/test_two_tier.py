@@ -388,3 +388,18 @@ def test_a_sweep_shows_both_tiers_shares(reuse: bool) -> None:
     assert list(frame["objective"]) == [1195.0, 1155.0]
     assert list(frame["back_share_CN"]) == [0.1, 0.5]
     assert list(frame["share_EU"]) == [1.0, 1.0]
+
+
+def test_the_terminal_shows_each_tier() -> None:
+    runner = CliRunner()
+    path = str(EXAMPLES / "backend-cap.yaml")
+    checked = runner.invoke(main, ["validate", path])
+    assert checked.output == (
+        f"{path}: valid (1 supplier, 2 back-end sites, 1 product, 1 market, 1 period)\n"
+    )
+    solved = runner.invoke(main, ["solve", path])
+    assert solved.exit_code == 0
+    text = " ".join(solved.output.split())  # titles wrap to their table's width
+    assert "Supply share by region, front end (wafer fabs), % of delivered units" in text
+    assert "Supply share by region, back end (sites), % of delivered units" in text
+    assert "Contracted suppliers and back-end sites" in text
