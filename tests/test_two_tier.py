@@ -403,3 +403,28 @@ def test_the_terminal_shows_each_tier() -> None:
     assert "Supply share by region, front end (wafer fabs), % of delivered units" in text
     assert "Supply share by region, back end (sites), % of delivered units" in text
     assert "Contracted suppliers and back-end sites" in text
+
+
+def test_a_product_no_site_packages_is_diagnosed() -> None:
+    instance = _edited(
+        _example("backend-cap"),
+        policies={},
+        products=[{"id": "chip"}, {"id": "hbm"}],
+        suppliers=[
+            {
+                "id": "eu-fab",
+                "region": "EU",
+                "offers": [
+                    {"product": "chip", "unit_cost": 10},
+                    {"product": "hbm", "unit_cost": 10},
+                ],
+            }
+        ],
+        demand=[{"product": "chip", "quantity": 100}, {"product": "hbm", "quantity": 5}],
+    )
+    results = solve(instance)
+    assert results.status == "infeasible"
+    assert results.diagnosis["summary"].startswith(
+        "demand of 5 for hbm in market default, period 1 cannot be served: no supplier with a "
+        "back-end site that packages it may deliver it"
+    )

@@ -29,6 +29,7 @@ def structural_conflicts(instance: Instance) -> Iterator[dict[str, Any]]:
         if product.shortage_penalty is None and product.holding_cost is None
     }
     unservable = {p for p, product in products.items() if product.shortage_penalty is None}
+    paired = " with a back-end site that packages it" if instance.backend else ""
     for (product, market, period), demand in data.demand.items():
         if product in unservable and not data.cell_flows.get((product, market, period)):
             stock = products[product].holding_cost is not None and _earlier_flows(
@@ -40,8 +41,8 @@ def structural_conflicts(instance: Instance) -> Iterator[dict[str, Any]]:
                     "kind": "demand",
                     "message": (
                         f"demand of {demand:g} for {product} in market {market}, period {period} "
-                        "cannot be served: no supplier may deliver it (after bans, offers and "
-                        "capacities) and the product has no shortage_penalty"
+                        f"cannot be served: no supplier{paired} may deliver it (after bans, offers "
+                        "and capacities) and the product has no shortage_penalty"
                     ),
                 }
     shares = _ShareScopes.of(instance)
