@@ -12,6 +12,10 @@ from sourcing.instance.io import DEFAULT_INSTANCE, INSTANCES_DIR
 
 RECORDED = {
     "default.yaml": 15451.169639,
+    "examples/backend-ban.yaml": 770.0,
+    "examples/backend-cap.yaml": 1175.0,
+    "examples/backend-export-stop.yaml": 1150.0,
+    "examples/backend-tariff-paths.yaml": 900.0,
     "examples/bans.yaml": 1700.0,
     "examples/caps.yaml": 920.0,
     "examples/cvar.yaml": 1525.0,

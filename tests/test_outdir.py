@@ -38,7 +38,9 @@ CAPS = REPO / "instances" / "examples" / "caps.yaml"
 SCENARIOS = REPO / "instances" / "examples" / "scenarios.yaml"
 CAPS_SETTING = "policies.caps[cn-cap].max_share=0.1,0.2"
 STAGE_FILES = ["scenarios.csv", "scenario_flows.csv", "scenario_periods.csv"]
-BASE_FILES = sorted(set(OUTPUT_FILES) - {"policy_costs.csv", "expansions.csv", *STAGE_FILES})
+BASE_FILES = sorted(
+    set(OUTPUT_FILES) - {"policy_costs.csv", "expansions.csv", "paths.csv", *STAGE_FILES}
+)
 SCENARIO_FILES = sorted([*BASE_FILES, *STAGE_FILES])
 TEMPORARY = r"\.[\w-]+\.[0-9a-f]{8}\.tmp\.\w+"
 

@@ -76,3 +76,20 @@ def test_highs_and_scip_agree_with_timed_scenarios(
     res = solve(instance, mip_gap=1e-9)
     assert res.status == "optimal"
     assert res.objective == pytest.approx(scip_objective(instance, tmp_path), rel=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("size", "seed", "scenarios", "sites"),
+    [(SMALL, 7, 0, 3), ("S", 8, 0, 5), (SMALL, 9, 3, 4), ("S", 10, 2, 7)],
+)
+def test_highs_and_scip_agree_on_two_tiers(
+    size: str | Size, seed: int, scenarios: int, sites: int, tmp_path: Path
+) -> None:
+    """Back-end sites with fixed costs, minimum orders, a back-end cap and ban, tariff paths
+    and (timed) disruptions that hit sites too."""
+    instance = generate(size, seed, scenarios=scenarios, timed=bool(scenarios), backend=sites)
+    assert len(instance.backend) == sites
+    res = solve(instance, mip_gap=1e-9)
+    assert res.status == "optimal"
+    assert len(res.plan.back_flows) > 0 and len(res.plan.paths) > 0
+    assert res.objective == pytest.approx(scip_objective(instance, tmp_path), rel=1e-6)

@@ -33,6 +33,7 @@ from sourcing.explain.results import Results, empty_results, plan_results
 from sourcing.instance.schema import Instance
 from sourcing.model import Stage, build_model, disruption_stages
 from sourcing.model.data import Mode, ModelData, build_data
+from sourcing.model.tiers import decompose
 from sourcing.model.variables import var_of
 from sourcing.plan import Plan, StagePlan
 from sourcing.solver import HandedOver, SolveOptions, SolverOutcome, handover, run
@@ -215,7 +216,9 @@ def _settle_unweighted_stages(plan: Plan, stages: list[Stage], options: SolveOpt
                 )
             except NoSolutionError:
                 continue
-            settled[stage.id] = StagePlan(flows=found.flows, unmet=found.unmet)
+            settled[stage.id] = StagePlan(
+                flows=found.flows, unmet=found.unmet, back_flows=found.back_flows, paths=found.paths
+            )
     return replace(plan, scenarios=settled)
 
 
@@ -250,21 +253,34 @@ def extract_plan(
             return float(values[id(var)])
         return float(var.value or 0.0) if var.fixed else 0.0
 
-    def quantities(block: Any, stage_data: ModelData) -> tuple[dict, dict]:
+    def quantities(block: Any, stage_data: ModelData) -> StagePlan:
         flow, short = var_of(block, "flow"), var_of(block, "unmet")
-        flows = {f: q for f in stage_data.flows if (q := _clean(value_of(flow[f]))) > 0}
-        unmet = {c: q for c in stage_data.unmet_bound if (q := _clean(value_of(short[c]))) > 0}
-        return flows, unmet
 
-    flows, unmet = quantities(model, data)
-    scenarios = {
-        stage.id: StagePlan(*quantities(model.recourse[stage.id], stage.data)) for stage in stages
-    }
+        def positive(variables: Any, keys: Any) -> dict:
+            return {k: q for k in keys if (q := _clean(value_of(variables[k]))) > 0}
+
+        flows = positive(flow, stage_data.flows)
+        unmet = positive(short, stage_data.unmet_bound)
+        if not stage_data.two_tier:
+            return StagePlan(flows, unmet)
+        back = positive(flow, stage_data.back_flows)
+        tariffed = (
+            positive(var_of(block, "tariff_path"), stage_data.tariff_paths)
+            if stage_data.tariff_paths
+            else {}
+        )
+        return StagePlan(flows, unmet, back, decompose(stage_data, flows, back, tariffed))
+
+    nominal = quantities(model, data)
+    flows, unmet = dict(nominal.flows), dict(nominal.unmet)
+    scenarios = {stage.id: quantities(model.recourse[stage.id], stage.data) for stage in stages}
     delivering = {f[0] for f in flows} | {f[0] for sp in scenarios.values() for f in sp.flows}
+    delivering |= {f[0] for f in nominal.back_flows}
+    delivering |= {f[0] for sp in scenarios.values() for f in sp.back_flows}
     idle_counts = _idle_contracts_count(data, flows)
     contracts = {
         s.id
-        for s in data.instance.suppliers
+        for s in [*data.instance.suppliers, *data.instance.backend]
         if s.id in model.use_supplier
         and value_of(model.use_supplier[s.id]) > 0.5
         and (s.id in delivering or s.fixed_cost > 0 or idle_counts)
@@ -282,4 +298,6 @@ def extract_plan(
         scenarios=scenarios,
         builds=builds,
         subsidies=subsidies,
+        back_flows=nominal.back_flows,
+        paths=nominal.paths,
     )

@@ -11,6 +11,8 @@ FlowKey = tuple[str, str, str, Period]
 """(supplier, product, market, period)."""
 CellKey = tuple[str, str, Period]
 """(product, market, period)."""
+PathKey = tuple[str, str, str, str, Period]
+"""(supplier, back-end site, product, market, period)."""
 
 
 @dataclass(frozen=True)
@@ -19,6 +21,8 @@ class StagePlan:
 
     flows: Mapping[FlowKey, float] = field(default_factory=dict)
     unmet: Mapping[CellKey, float] = field(default_factory=dict)
+    back_flows: Mapping[FlowKey, float] = field(default_factory=dict)
+    paths: Mapping[PathKey, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -28,6 +32,10 @@ class Plan:
     `flows` and `unmet` are the nominal (undisrupted) plan; `scenarios` holds the recourse of
     each disruption scenario by id. `builds` are the expansions built and `subsidies` what each
     programme pays for each. `objective` is the total the solver reported (money units).
+
+    With back-end sites (SPEC section 6), `flows` are the front end's (supplier -> market),
+    `back_flows` the sites' (site -> market, keyed like flows by the site's id), and `paths`
+    how the units split into (supplier, site) paths; `contracts` holds used sites too.
     """
 
     contracts: frozenset[str]
@@ -37,3 +45,5 @@ class Plan:
     scenarios: Mapping[str, StagePlan] = field(default_factory=dict)
     builds: frozenset[str] = frozenset()  # expansions built
     subsidies: Mapping[tuple[str, str], float] = field(default_factory=dict)  # (expansion, program)
+    back_flows: Mapping[FlowKey, float] = field(default_factory=dict)
+    paths: Mapping[PathKey, float] = field(default_factory=dict)

@@ -5,11 +5,12 @@ term (CVaR)."""
 from __future__ import annotations
 
 from sourcing.check.investment import investment_costs
+from sourcing.check.paths import stage_plan_of
 from sourcing.check.stages import stage_data, stage_definitions
 from sourcing.check.tables import CheckData, Cleaned, clean, quantity_tolerance, stock_of
 from sourcing.instance.references import NOMINAL
 from sourcing.instance.schema import Instance
-from sourcing.plan import Plan, StagePlan
+from sourcing.plan import Plan
 
 COST_KEYS = (
     "fixed",
@@ -45,15 +46,19 @@ def tariff_rate(instance: Instance, supplier: str, product: str, market: str) ->
 def _costs(data: CheckData, plan: Plan, cleaned: Cleaned) -> dict[str, float]:
     costs = dict.fromkeys(COST_KEYS, 0.0)
     costs["fixed"] = sum(
-        data.suppliers[s].fixed_cost for s in plan.contracts if s in data.suppliers
+        data.producers[s].fixed_cost for s in plan.contracts if s in data.producers
     )
+    two_tier = bool(data.sites)
     for (supplier, product, market, period), qty in cleaned.flows.items():
         price = data.unit_cost(supplier, product, period)
         if price is None:
             continue
         costs["purchase"] += qty * price
-        costs["tariff"] += qty * price * data.tariff(supplier, product, market)
-        costs["transport"] += qty * data.transport(supplier, market)
+        if not two_tier:
+            costs["tariff"] += qty * price * data.tariff(supplier, product, market)
+            costs["transport"] += qty * data.transport(supplier, market)
+    if two_tier:
+        _add_tier_costs(data, cleaned, costs)
     for (product, _, _), level in stock_of(data, cleaned).items():
         holding = data.products[product].holding_cost
         if holding is not None:
@@ -64,6 +69,22 @@ def _costs(data: CheckData, plan: Plan, cleaned: Cleaned) -> dict[str, float]:
             costs["shortage"] += penalty * qty
     costs["total"] = sum(costs[key] for key in COST_KEYS if key != "total")
     return costs
+
+
+def _add_tier_costs(data: CheckData, cleaned: Cleaned, costs: dict[str, float]) -> None:
+    """With back-end sites: the sites' unit costs, transport on the site -> market leg, and
+    the tariff of each path (the supplier's rate on both tiers' unit costs)."""
+    for (site, product, market, period), qty in cleaned.back_flows.items():
+        price = data.unit_cost(site, product, period)
+        if price is not None:
+            costs["purchase"] += qty * price
+        costs["transport"] += qty * data.transport(site, market)
+    for (supplier, site, product, market, period), qty in cleaned.paths.items():
+        rate = data.tariff(supplier, product, market)
+        made = data.unit_cost(supplier, product, period)
+        packaged = data.unit_cost(site, product, period)
+        if rate and made is not None and packaged is not None:
+            costs["tariff"] += qty * rate * (made + packaged)
 
 
 def plan_costs(instance: Instance, plan: Plan) -> dict[str, float]:
@@ -101,9 +122,8 @@ def expected_costs(instance: Instance, plan: Plan) -> tuple[dict[str, float], di
     weights = {NOMINAL: 1.0 - sum(s.probability for s in stages)}
     breakdowns = {NOMINAL: nominal}
     for stage in stages:
-        stage_plan = plan.scenarios.get(stage.id, StagePlan())
         seen = stage_data(instance, stage)
-        sub = Plan(contracts=plan.contracts, flows=stage_plan.flows, unmet=stage_plan.unmet)
+        sub = stage_plan_of(plan, stage.id)
         breakdowns[stage.id] = _costs(seen, sub, clean(seen, sub, atol))
         weights[stage.id] = stage.probability
     variable = {

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Iterator
 
 from sourcing.check.costs import expected_costs
 from sourcing.check.investment import as_built, investment_violations
+from sourcing.check.paths import path_violations, stage_plan_of
 from sourcing.check.stages import (
     anticipation_violations,
     outage_violations,
@@ -41,21 +42,31 @@ def _stage_violations(
         if stage.id not in plan.scenarios:
             yield f"scenario {stage.id}: the plan has no recourse for it"
             continue
-        stage_plan = plan.scenarios[stage.id]
         data = stage_data(instance, stage)
-        sub = Plan(contracts=plan.contracts, flows=stage_plan.flows, unmet=stage_plan.unmet)
+        sub = stage_plan_of(plan, stage.id)
         cleaned = clean(data, sub, atol)
         outage = stage.outage is not None
         rules = itertools.chain(
             cleaned.problems,
             _flow_rules(data, sub, cleaned, atol),
             _capacity_rules(data, cleaned, atol),
+            _tier_rules(data, sub, cleaned, atol),
             _unmet_rules(data, cleaned, atol, penalty_needed=not outage),
             _stock_rules(data, cleaned, atol),
             anticipation_violations(stage, nominal, cleaned, atol),
             outage_violations(instance, data, cleaned, atol) if outage else (),
         )
         yield from (f"scenario {stage.id}: {v}" for v in rules)
+
+
+def _tier_rules(data: CheckData, plan: Plan, cleaned: Cleaned, atol: float) -> Iterator[str]:
+    """With back-end sites: their flows obey offers, contracts, bans and capacities, and
+    the plan's paths add up to each tier's flows (so every unit went through one site)."""
+    if not data.sites:
+        return
+    yield from _flow_rules(data, plan, cleaned, atol, back=True)
+    yield from _capacity_rules(data, cleaned, atol, back=True)
+    yield from path_violations(cleaned, atol)
 
 
 def _ban_of(data: CheckData, flow: FlowKey) -> str | None:
@@ -71,35 +82,45 @@ def _ban_of(data: CheckData, flow: FlowKey) -> str | None:
     return None
 
 
-def _flow_rules(data: CheckData, plan: Plan, cleaned: Cleaned, atol: float) -> Iterator[str]:
-    """Offer, availability, contract and ban of every positive flow."""
-    for key, qty in cleaned.flows.items():
+def _flow_rules(
+    data: CheckData, plan: Plan, cleaned: Cleaned, atol: float, back: bool = False
+) -> Iterator[str]:
+    """Offer, availability, contract and ban of every positive flow (`back`: of every
+    back-end site's flow)."""
+    flows, noun = (cleaned.back_flows, "back-end site") if back else (cleaned.flows, "supplier")
+    for key, qty in flows.items():
         if qty <= atol:
             continue
         supplier, product, market, period = key
         what = f"flow {supplier} -> {market} of {product} in period {period} ({fmt(qty)})"
+        if back:
+            what = f"back-end {what}"
         if (supplier, product) not in data.offers:
             yield f"{what}: {supplier} does not offer {product}"
         elif data.unit_cost(supplier, product, period) is None:
             yield f"{what}: the offer has no unit_cost in period {period}, so it is not available"
         if supplier not in plan.contracts:
-            yield f"{what}: supplier {supplier} is not contracted"
+            yield f"{what}: {noun} {supplier} is not contracted"
         if (ban := _ban_of(data, key)) is not None:
             yield f"{what}: banned by ban {ban}"
 
 
-def _capacity_rules(data: CheckData, cleaned: Cleaned, atol: float) -> Iterator[str]:
-    """Supplier capacity, offer capacity and minimum order, per period."""
+def _capacity_rules(
+    data: CheckData, cleaned: Cleaned, atol: float, back: bool = False
+) -> Iterator[str]:
+    """Supplier capacity, offer capacity and minimum order, per period (`back`: the back-end
+    sites')."""
+    flows, noun = (cleaned.back_flows, "back-end site") if back else (cleaned.flows, "supplier")
     per_supplier: dict[tuple[str, Period], float] = defaultdict(float)
     per_offer: dict[tuple[str, str, Period], float] = defaultdict(float)
-    for (supplier, product, _, period), qty in cleaned.flows.items():
+    for (supplier, product, _, period), qty in flows.items():
         per_supplier[(supplier, period)] += qty
         per_offer[(supplier, product, period)] += qty
     for (supplier, period), qty in per_supplier.items():
-        limit = lookup(data.suppliers[supplier].capacity, period)
+        limit = lookup(data.producers[supplier].capacity, period)
         if limit is not None and qty > limit + atol:
             yield (
-                f"supplier {supplier} delivers {fmt(qty)} in period {period}, "
+                f"{noun} {supplier} delivers {fmt(qty)} in period {period}, "
                 f"above its capacity {fmt(limit)}"
             )
     for (supplier, product, period), qty in per_offer.items():
@@ -107,13 +128,13 @@ def _capacity_rules(data: CheckData, cleaned: Cleaned, atol: float) -> Iterator[
         limit = None if offer is None else lookup(offer.capacity, period)
         if limit is not None and qty > limit + atol:
             yield (
-                f"supplier {supplier} delivers {fmt(qty)} of {product} in period {period}, "
+                f"{noun} {supplier} delivers {fmt(qty)} of {product} in period {period}, "
                 f"above the offer's capacity {fmt(limit)}"
             )
-        min_order = data.suppliers[supplier].min_order
+        min_order = data.producers[supplier].min_order
         if qty > atol and qty < min_order - atol:
             yield (
-                f"supplier {supplier} delivers {fmt(qty)} of {product} in period {period}, "
+                f"{noun} {supplier} delivers {fmt(qty)} of {product} in period {period}, "
                 f"below its min_order {fmt(min_order)}"
             )
 
@@ -185,10 +206,10 @@ def _share_text(part: float, total: float) -> str:
     return fmt(part / total) if total > 0 else "n/a"
 
 
-def _group_delivered(cleaned: Cleaned, members: frozenset[str]) -> dict[CellKey, float]:
-    """Delivered per (product, market, period) by the suppliers in `members`."""
+def _group_delivered(flows: dict[FlowKey, float], members: frozenset[str]) -> dict[CellKey, float]:
+    """Delivered per (product, market, period) by the suppliers (or sites) in `members`."""
     result: dict[CellKey, float] = defaultdict(float)
-    for (supplier, product, market, period), qty in cleaned.flows.items():
+    for (supplier, product, market, period), qty in flows.items():
         if supplier in members:
             result[(product, market, period)] += qty
     return result
@@ -197,12 +218,13 @@ def _group_delivered(cleaned: Cleaned, members: frozenset[str]) -> dict[CellKey,
 def _share_rules(data: CheckData, cleaned: Cleaned, atol: float) -> Iterator[str]:
     """Caps and floors: a group's share of the delivered quantity (or, with `basis: value`, of
     its value: each unit weighs its product's `value`), per covered cell or pooled."""
-    delivered = delivered_by_cell(cleaned.flows)
     policies = data.instance.policies
     scopes: list[tuple[str, Cap | Floor, float]] = [("cap", c, c.max_share) for c in policies.caps]
     scopes += [("floor", f, f.min_share) for f in policies.floors]
     for kind, policy, share in scopes:
-        by_group = _group_delivered(cleaned, data.members(policy.group))
+        flows = cleaned.back_flows if policy.stage == "back" else cleaned.flows
+        delivered = delivered_by_cell(flows)
+        by_group = _group_delivered(flows, data.members(policy.group))
         products = policy.products if policy.products is not None else list(data.products)
         markets = policy.markets if policy.markets is not None else data.markets
         blocks = [products] if policy.pooled else [[p] for p in products]
@@ -223,8 +245,10 @@ def _share_rules(data: CheckData, cleaned: Cleaned, atol: float) -> Iterator[str
                 n for n, on in (("pooled", policy.pooled), ("by value", values is not None)) if on
             ]
             label = ", ".join(block) + (f" ({', '.join(notes)})" if notes else "")
+            where = " at the back end" if policy.stage == "back" else ""
             yield (
-                f"{kind} {policy.id}: group {policy.group} delivers {fmt(part)} of {fmt(total)} "
+                f"{kind} {policy.id}: group {policy.group}{where} delivers {fmt(part)} of "
+                f"{fmt(total)} "
                 f"(share {_share_text(part, total)} {sign} {fmt(share)}) of {label} to {market} "
                 f"in period {period}"
             )
@@ -316,11 +340,12 @@ def check_plan(instance: Instance, plan: Plan, tol: float = 1e-6) -> list[str]:
     atol = quantity_tolerance(built, tol)
     cleaned = clean(data, plan, atol)
     violations = list(cleaned.problems)
-    unknown = sorted(s for s in plan.contracts if s not in data.suppliers)
+    unknown = sorted(s for s in plan.contracts if s not in data.producers)
     violations += [f"contract with unknown supplier {s!r}" for s in unknown]
     groups: Iterable[Iterator[str]] = (
         _flow_rules(data, plan, cleaned, atol),
         _capacity_rules(data, cleaned, atol),
+        _tier_rules(data, plan, cleaned, atol),
         _unmet_rules(data, cleaned, atol),
         _stock_rules(data, cleaned, atol),
         _share_rules(data, cleaned, atol),

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from sourcing.check.investment import as_built
 from sourcing.check.tables import CheckData, Cleaned, fmt
 from sourcing.instance.fields import period_key
-from sourcing.instance.schema import Instance, Period, group_members, scenario_periods
+from sourcing.instance.schema import Instance, Period, Site, group_members, scenario_periods
 
 OUTAGE_PREFIX = "outage:"
 
@@ -146,8 +146,8 @@ def stage_instance(
     def product(table: Mapping[str, float] | None, supplier: str) -> float:
         return math.prod(v for k, v in (table or {}).items() if supplier in members.get(k, ()))
 
-    suppliers = []
-    for supplier in instance.suppliers:
+    suppliers, sites = [], []
+    for supplier in [*instance.suppliers, *instance.backend]:
         factor, price = product(factors, supplier.id), product(prices, supplier.id)
         offers = [
             offer.model_copy(
@@ -159,7 +159,8 @@ def stage_instance(
             for offer in supplier.offers
         ]
         capacity = _scale_capacity(supplier.capacity, factor, keys, horizon)
-        suppliers.append(supplier.model_copy(update={"capacity": capacity, "offers": offers}))
+        scaled = supplier.model_copy(update={"capacity": capacity, "offers": offers})
+        (sites if isinstance(supplier, Site) else suppliers).append(scaled)
     policies = instance.policies.model_copy(
         update={
             "caps": [],
@@ -169,7 +170,13 @@ def stage_instance(
         }
     )
     return instance.model_copy(
-        update={"suppliers": suppliers, "policies": policies, "scenarios": [], "resilience": None}
+        update={
+            "suppliers": suppliers,
+            "backend": sites,
+            "policies": policies,
+            "scenarios": [],
+            "resilience": None,
+        }
     )
 
 
@@ -194,6 +201,11 @@ def anticipation_violations(
     )
     tables = (
         (cleaned.flows, nominal.flows, lambda s, p, m, t: f"flow {s} -> {m} of {p} in period {t}"),
+        (
+            cleaned.back_flows,
+            nominal.back_flows,
+            lambda s, p, m, t: f"back-end flow {s} -> {m} of {p} in period {t}",
+        ),
         (cleaned.unmet, nominal.unmet, lambda p, m, t: f"unmet demand of {p} in {m}, period {t}"),
     )
     for ours, theirs, name in tables:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sourcing.instance.fields import lookup, period_key
@@ -21,7 +21,7 @@ from sourcing.instance.schema import (
     Transport,
     group_members,
 )
-from sourcing.plan import CellKey, FlowKey, Plan
+from sourcing.plan import CellKey, FlowKey, PathKey, Plan
 
 
 def fmt(value: float) -> str:
@@ -36,6 +36,8 @@ class Cleaned:
     flows: dict[FlowKey, float]
     unmet: dict[CellKey, float]
     problems: list[str]
+    back_flows: dict[FlowKey, float] = field(default_factory=dict)  # by back-end site
+    paths: dict[PathKey, float] = field(default_factory=dict)
 
 
 class CheckData:
@@ -49,8 +51,10 @@ class CheckData:
         self.markets: list[str] = [m.id for m in instance.markets]
         self.market_ids = frozenset(self.markets)
         self.suppliers: dict[str, Supplier] = {s.id: s for s in instance.suppliers}
+        self.sites: dict[str, Supplier] = {s.id: s for s in instance.backend}
+        self.producers: dict[str, Supplier] = {**self.suppliers, **self.sites}
         self.offers: dict[tuple[str, str], Offer] = {
-            (s.id, o.product): o for s in instance.suppliers for o in s.offers
+            (s.id, o.product): o for s in self.producers.values() for o in s.offers
         }
         self.demand = demand_of(instance)
         self.market_region = {m.id: m.region for m in instance.markets}
@@ -59,7 +63,8 @@ class CheckData:
         self._bans: dict[str, list[Ban]] = defaultdict(list)
         for ban in instance.policies.bans:
             for supplier in self.members(ban.group):
-                self._bans[supplier].append(ban)
+                if (supplier in self.sites) == (ban.stage == "back"):  # its tier only
+                    self._bans[supplier].append(ban)
         # Transport and tariff entries by the keys they name their source and target by.
         self._links: dict[tuple[str, str | None], list[tuple[int, Any]]] = defaultdict(list)
         for index, entry in enumerate([*instance.transport, *instance.tariffs]):
@@ -77,11 +82,12 @@ class CheckData:
         self._tariff: dict[tuple[str, str, str], float] = {}
 
     def members(self, group: str) -> frozenset[str]:
-        """Supplier ids a region, bloc or supplier id stands for (blocs resolve nested)."""
+        """Supplier and site ids a region, bloc, supplier or site id stands for (blocs
+        resolve nested)."""
         return self._members.get(group, frozenset())
 
     def bans_of(self, supplier: str) -> list[Ban]:
-        """The bans whose group holds `supplier`, in the file's order."""
+        """The bans whose group holds `supplier` (or site) in its tier, in the file's order."""
         return self._bans.get(supplier, [])
 
     def links(self, supplier: Supplier, market: str, kind: type) -> list[Any]:
@@ -113,14 +119,14 @@ class CheckData:
         """Cached `lane_transport_cost`."""
         key = (supplier, market)
         if key not in self._transport:
-            self._transport[key] = lane_transport_cost(self, self.suppliers[supplier], market)
+            self._transport[key] = lane_transport_cost(self, self.producers[supplier], market)
         return self._transport[key]
 
     def tariff(self, supplier: str, product: str, market: str) -> float:
         """Cached `lane_tariff_rate`."""
         key = (supplier, product, market)
         if key not in self._tariff:
-            self._tariff[key] = lane_tariff_rate(self, self.suppliers[supplier], product, market)
+            self._tariff[key] = lane_tariff_rate(self, self.producers[supplier], product, market)
         return self._tariff[key]
 
     def period(self, value: Period) -> Period | None:
@@ -163,7 +169,7 @@ def _numbers(value: float | dict[str, float] | None) -> Iterator[float]:
 def quantity_tolerance(instance: Instance, tol: float = 1e-6) -> float:
     """Absolute tolerance on quantities: `tol * max(1, largest demand, capacity or min order)`."""
     scale = [1.0, *(d.quantity for d in instance.demand)]
-    for supplier in instance.suppliers:
+    for supplier in [*instance.suppliers, *instance.backend]:
         scale.extend(_numbers(supplier.capacity))
         scale.append(supplier.min_order)
         for offer in supplier.offers:
@@ -174,23 +180,34 @@ def quantity_tolerance(instance: Instance, tol: float = 1e-6) -> float:
 def clean(data: CheckData, plan: Plan, atol: float) -> Cleaned:
     """Keep the quantities whose keys are known; report the others and bad numbers."""
     problems: list[str] = []
-    flows: dict[FlowKey, float] = defaultdict(float)
-    for (supplier, product, market, period), qty in plan.flows.items():
-        what = f"flow {supplier} -> {market} of {product} in period {period}"
-        unknown = _unknown_names(data, product, market, period)
-        if supplier not in data.suppliers:
-            unknown.insert(0, f"supplier {supplier!r}")
-        label = data.period(period)
-        if _accept(what, qty, unknown, atol, problems) and label is not None:
-            flows[(supplier, product, market, label)] += float(qty)
-    unmet: dict[CellKey, float] = defaultdict(float)
-    for (product, market, period), qty in plan.unmet.items():
-        what = f"unmet demand of {product} in {market}, period {period}"
-        unknown = _unknown_names(data, product, market, period)
-        label = data.period(period)
-        if _accept(what, qty, unknown, atol, problems) and label is not None:
-            unmet[(product, market, label)] += float(qty)
-    return Cleaned(dict(flows), dict(unmet), problems)
+
+    def keep(entries: Mapping[Any, float], name: str, owners: list[tuple[str, Any]]) -> dict:
+        """`entries` keyed by (owner ids..., product, market, period), summed under the
+        instance's period labels; `owners` name the kind and known ids of each owner."""
+        kept: dict[Any, float] = defaultdict(float)
+        for key, qty in entries.items():
+            *ids, product, market, period = key
+            where = " -> ".join([*ids, market]) if ids else f"in {market},"
+            what = f"{name} {where} of {product} in period {period}"
+            if not ids:
+                what = f"{name} of {product} in {market}, period {period}"
+            unknown = _unknown_names(data, product, market, period)
+            unknown[:0] = [
+                f"{noun} {ident!r}"
+                for ident, (noun, known) in zip(ids, owners, strict=True)
+                if ident not in known
+            ]
+            label = data.period(period)
+            if _accept(what, qty, unknown, atol, problems) and label is not None:
+                kept[(*ids, product, market, label)] += float(qty)
+        return dict(kept)
+
+    supplier, site = ("supplier", data.suppliers), ("back-end site", data.sites)
+    flows = keep(plan.flows, "flow", [supplier])
+    unmet = keep(plan.unmet, "unmet demand", [])
+    back = keep(plan.back_flows, "back-end flow", [site])
+    paths = keep(plan.paths, "path", [supplier, site])
+    return Cleaned(flows, unmet, problems, back, paths)
 
 
 def _accept(what: str, qty: float, unknown: list[str], atol: float, problems: list[str]) -> bool:

@@ -25,6 +25,7 @@ def validate(instance: Path, fmt: str) -> int:
     loaded = load_instance(instance)
     counts = {
         "suppliers": len(loaded.suppliers),
+        **({"back-end sites": len(loaded.backend)} if loaded.backend else {}),
         "products": len(loaded.products),
         "markets": len(loaded.markets),
         "periods": len(loaded.periods),

@@ -172,6 +172,14 @@ def sweep_command(
 @click.option("--group", help="Region, bloc or supplier id to de-risk from (--measure share).")
 @click.option("--program", help="Subsidy programme id whose budget varies (--measure budget).")
 @click.option(
+    "--stage",
+    type=click.Choice(["front", "back"]),
+    default="front",
+    show_default=True,
+    help="The tier GROUP's share is measured in (--measure share): front, the wafer fabs; "
+    "back, the back-end sites (assembly, test and packaging).",
+)
+@click.option(
     "--measure",
     type=click.Choice(["share", "hhi", "outage", "budget"]),
     default="share",
@@ -196,6 +204,7 @@ def frontier_command(
     instance: Path | None,
     group: str | None,
     program: str | None,
+    stage: str,
     measure: str,
     points: int,
     fmt: str,
@@ -219,9 +228,16 @@ def frontier_command(
     study = {"points": points, "jobs": jobs, "scheduler": scheduler}
     with progress_bar(points) as progress:
         frame = trace(
-            loaded, measure, group=group, program=program, progress=progress, **study, **options
+            loaded,
+            measure,
+            group=group,
+            program=program,
+            stage=stage,
+            progress=progress,
+            **study,
+            **options,
         )
-    labels = frontier_labels(loaded, measure, group, program)
+    labels = frontier_labels(loaded, measure, group, program, stage)
     if output is not None:
         write_study(frame, output, labels)
     _emit_table(frame, fmt, labels)

@@ -23,6 +23,7 @@ plan survives is named with the least shortage it leaves (`_resilience_findings`
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -32,7 +33,7 @@ from sourcing.errors import InfeasibleError, InstanceError
 from sourcing.explain.elastic import ZERO, ElasticModel, fmt, rounded
 from sourcing.explain.structural import structural_conflicts
 from sourcing.instance.fields import lookup, period_key
-from sourcing.instance.schema import Instance
+from sourcing.instance.schema import Instance, Supplier
 from sourcing.model import Stage
 from sourcing.model.build import outage_groups
 from sourcing.model.data import Mode, ModelData, build_data
@@ -234,26 +235,35 @@ def _relaxed(instance: Instance, repair: dict[str, Any]) -> Instance | None:
         return instance.replace(policies=policies.model_copy(update={kind: value}))
     if kind == "capacity":
         changed = {period_key(c["period"]): c["required"] for c in repair["changes"]}
-        suppliers = []
-        for s in instance.suppliers:
-            if s.id == repair["element"]:
-                capacity = {
-                    period_key(t): changed.get(period_key(t), lookup(s.capacity, t))
-                    for t in instance.periods
-                    if changed.get(period_key(t), lookup(s.capacity, t)) is not None
-                }
-                s = s.model_copy(update={"capacity": capacity})
-            suppliers.append(s)
-        return instance.replace(suppliers=suppliers)
+
+        def raised(s: Supplier) -> Supplier:
+            capacity = {
+                period_key(t): changed.get(period_key(t), lookup(s.capacity, t))
+                for t in instance.periods
+                if changed.get(period_key(t), lookup(s.capacity, t)) is not None
+            }
+            return s.model_copy(update={"capacity": capacity})
+
+        return _with_producer(instance, repair["element"], raised)
     if kind == "min_order":
-        suppliers = [
-            s.model_copy(update={"min_order": repair["required"]})
-            if s.id == repair["element"]
-            else s
-            for s in instance.suppliers
-        ]
-        return instance.replace(suppliers=suppliers)
+        return _with_producer(
+            instance,
+            repair["element"],
+            lambda s: s.model_copy(update={"min_order": repair["required"]}),
+        )
     return None
+
+
+def _with_producer(
+    instance: Instance, ident: str, change: Callable[[Supplier], Supplier]
+) -> Instance:
+    """`instance` with the supplier or back-end site `ident` changed by `change`."""
+    return instance.replace(
+        **{
+            field: [change(s) if s.id == ident else s for s in getattr(instance, field)]
+            for field in ("suppliers", "backend")
+        }
+    )
 
 
 def _verify(instance: Instance, repair: dict[str, Any], options: SolveOptions) -> bool | None:

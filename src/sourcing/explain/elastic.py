@@ -13,7 +13,7 @@ import highspy
 import numpy as np
 
 from sourcing.instance.fields import lookup
-from sourcing.instance.schema import Instance
+from sourcing.instance.schema import Instance, Supplier
 from sourcing.model.data import Mode
 from sourcing.model.families import (
     GROUP_SHARE_MAX,
@@ -299,21 +299,30 @@ def _capacity_changes(
     return changes, text
 
 
+def _producer(inst: Instance, ident: str) -> tuple[Supplier, str]:
+    """The supplier or back-end site `ident`, and how a message names it."""
+    for supplier in inst.suppliers:
+        if supplier.id == ident:
+            return supplier, ident
+    site = next(s for s in inst.backend if s.id == ident)
+    return site, f"back-end site {ident}"
+
+
 def _capacity_report(inst: Instance, e: Element, amounts: list) -> dict[str, Any]:
-    supplier = next(s for s in inst.suppliers if s.id == e.name)
+    supplier, name = _producer(inst, e.name)
     changes, text = _capacity_changes(supplier.capacity, amounts)
     return {
         "element": supplier.id,
         "kind": "capacity",
         "parameter": "capacity",
         "changes": changes,
-        "message": f"raise {supplier.id} capacity {text}",
+        "message": f"raise {name} capacity {text}",
     }
 
 
 def _offer_capacity_report(inst: Instance, e: Element, amounts: list) -> dict[str, Any]:
     _, supplier_id, product = e.key
-    supplier = next(s for s in inst.suppliers if s.id == supplier_id)
+    supplier, name = _producer(inst, supplier_id)
     offer = next(o for o in supplier.offers if o.product == product)
     changes, text = _capacity_changes(offer.capacity, amounts)
     return {
@@ -323,12 +332,12 @@ def _offer_capacity_report(inst: Instance, e: Element, amounts: list) -> dict[st
         "supplier": supplier_id,
         "product": product,
         "changes": changes,
-        "message": f"raise {supplier_id} capacity for {product} {text}",
+        "message": f"raise {name} capacity for {product} {text}",
     }
 
 
 def _min_order_report(inst: Instance, e: Element, amounts: list) -> dict[str, Any]:
-    supplier = next(s for s in inst.suppliers if s.id == e.name)
+    supplier, name = _producer(inst, e.name)
     new = rounded(max(0.0, supplier.min_order - max(v for _, v in amounts)))
     return {
         "element": supplier.id,
@@ -336,7 +345,7 @@ def _min_order_report(inst: Instance, e: Element, amounts: list) -> dict[str, An
         "parameter": "min_order",
         "current": supplier.min_order,
         "required": new,
-        "message": f"lower {supplier.id} min_order from {fmt(supplier.min_order)} to {fmt(new)}",
+        "message": f"lower {name} min_order from {fmt(supplier.min_order)} to {fmt(new)}",
     }
 
 

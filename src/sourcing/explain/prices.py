@@ -53,13 +53,14 @@ def _price(duals: RowDuals, family: str, key: tuple[Any, ...], total: float) -> 
 def binding_rows(data: ModelData, plan: Plan, duals: RowDuals) -> list[dict[str, Any]]:
     """Policies that hold with equality in the plan (where supply is positive), with prices."""
     flows = dict(plan.flows)
+    tiers = {**flows, **plan.back_flows}  # a share row counts one tier's flows (ids differ)
     rows: list[dict[str, Any]] = []
     for kind, family, share_rows in (
         ("cap", GROUP_SHARE_MAX, data.caps),
         ("floor", GROUP_SHARE_MIN, data.floors),
     ):
         for row in share_rows:
-            group, total = _share_of(row, flows)
+            group, total = _share_of(row, tiers)
             if not _binds(group, row.share, total):
                 continue
             product, market, period = row.key

@@ -22,6 +22,15 @@ from sourcing.explain.investment import (
 from sourcing.explain.prices import RowDuals, binding_rows
 from sourcing.explain.shares import share_columns, share_rows
 from sourcing.explain.stages import scenario_tables
+from sourcing.explain.tiers import (
+    BACK,
+    FRONT,
+    PATH_COLUMNS,
+    back_flow_rows,
+    flow_row,
+    path_rows,
+    staged_columns,
+)
 from sourcing.instance.references import NOMINAL
 from sourcing.instance.schema import Instance
 from sourcing.model.build import outage_groups
@@ -43,6 +52,7 @@ OUTPUT_FILES = (
     "scenario_flows.csv",
     "scenario_periods.csv",
     "expansions.csv",
+    "paths.csv",
     "summary.json",
 )
 """Every file `Results.to_dir` may write."""
@@ -87,6 +97,7 @@ class Results:
     scenario_flows: pd.DataFrame | None = None
     scenario_periods: pd.DataFrame | None = None
     expansions: pd.DataFrame | None = None
+    paths: pd.DataFrame | None = None  # with back-end sites: (supplier, site) paths
     risk: dict[str, float] | None = None
     resilience: dict[str, Any] | None = None
 
@@ -116,8 +127,9 @@ class Results:
             "mip_gap": self.mip_gap,
             "bound": self.bound,
             "units": dict(self.units),
-            "flows": _records(self.flows[["supplier", "product", "market", "period", "quantity"]]),
+            "flows": _records(self.flows[self._flow_keys]),
             "contracts": list(self.contracts["supplier"]),
+            **self._tier_records(),
             "shortages": _records(self.shortages),
             "shares": _records(self.shares),
             "binding_policies": _records(self.binding_policies),
@@ -137,6 +149,22 @@ class Results:
             "expansions": None
             if self.expansions is None
             else expansion_records(self.expansions, self._programs),
+        }
+
+    @property
+    def _flow_keys(self) -> list[str]:
+        keys = ["supplier", "product", "market", "period", "quantity"]
+        return [*keys, "stage"] if "stage" in self.flows.columns else keys
+
+    def _tier_records(self) -> dict[str, Any]:
+        """With back-end sites: each contract's stage and the plan's paths."""
+        if self.paths is None:
+            return {}
+        return {
+            "contract_stages": dict(
+                zip(self.contracts["supplier"], self.contracts["stage"], strict=True)
+            ),
+            "paths": _records(self.paths),
         }
 
     def _scenario_records(self) -> list[dict[str, Any]]:
@@ -193,6 +221,7 @@ class Results:
             "flows.csv": self.flows,
             "shares.csv": self.shares,
             "contracts.csv": self.contracts,
+            **({} if self.paths is None else {"paths.csv": self.paths}),
             "shortages.csv": self.shortages,
             "stock.csv": self.stock,
             "binding_policies.csv": self.binding_policies,
@@ -249,6 +278,7 @@ FLOW_COLUMNS = [
     "transport",
     "cost",
 ]
+CONTRACT_COLUMNS = ["supplier", "name", "region", "fixed_cost"]
 POLICY_COST_COLUMNS = ["policy", "kind", "status_without", "objective_without", "cost"]
 BINDING_COLUMNS = [
     "policy",
@@ -281,8 +311,8 @@ def empty_results(
         bound=None,
         units=instance.units.model_dump(),
         plan=None,
-        flows=frame([], FLOW_COLUMNS),
-        contracts=frame([], ["supplier", "name", "region", "fixed_cost"]),
+        flows=frame([], staged_columns(instance, FLOW_COLUMNS)),
+        contracts=frame([], staged_columns(instance, CONTRACT_COLUMNS)),
         shortages=frame([], ["product", "market", "period", "quantity", "penalty", "cost"]),
         stock=frame([], ["product", "market", "period", "quantity"]),
         shares=frame([], share_columns(instance)),
@@ -316,36 +346,43 @@ def plan_results(
     products = {p.id: p for p in instance.products}
     order = {p: i for i, p in enumerate(instance.periods)}
 
-    flow_rows: list[dict[str, Any]] = []
-    for (s, p, mk, t), q in plan.flows.items():
-        key = (s, p, mk, t)
-        unit = data.unit_cost[key]
-        tariff = data.tariff_cost[key]
-        transport = data.transport_cost[key]
-        flow_rows.append(
-            {
-                "supplier": s,
-                "region": suppliers[s].region,
-                "product": p,
-                "market": mk,
-                "period": t,
-                "quantity": q,
-                "unit_cost": unit,
-                "tariff": tariff,
-                "transport": transport,
-                "cost": q * (unit + tariff + transport),
-            }
+    two_tier = data.two_tier
+    stage = {"stage": FRONT} if two_tier else {}
+    flow_rows = [
+        flow_row(
+            key,
+            suppliers[key[0]].region,
+            q,
+            data.unit_cost[key],
+            data.tariff_cost[key],
+            data.transport_cost[key],
+            **stage,
         )
-    flow_rows.sort(key=lambda r: (order[r["period"]], r["product"], r["market"], r["supplier"]))
+        for key, q in plan.flows.items()
+    ]
+    if two_tier:
+        flow_rows += back_flow_rows(data, plan)
+    flow_rows.sort(
+        key=lambda r: (
+            order[r["period"]],
+            r["product"],
+            r["market"],
+            r.get("stage") == BACK,
+            r["supplier"],
+        )
+    )
 
+    producers = {s.id: s for s in [*instance.suppliers, *instance.backend]}
+    sites = set(data.sites)
     contract_rows = [
         {
             "supplier": s,
-            "name": suppliers[s].name or s,
-            "region": suppliers[s].region,
-            "fixed_cost": suppliers[s].fixed_cost,
+            "name": producers[s].name or s,
+            "region": producers[s].region,
+            "fixed_cost": producers[s].fixed_cost,
+            **({"stage": BACK if s in sites else FRONT} if two_tier else {}),
         }
-        for s in data.suppliers
+        for s in [*data.suppliers, *data.sites]
         if s in plan.contracts
     ]
     shortage_rows = [
@@ -375,8 +412,9 @@ def plan_results(
         bound=bound,
         units=instance.units.model_dump(),
         plan=plan,
-        flows=frame(flow_rows, FLOW_COLUMNS),
-        contracts=frame(contract_rows, ["supplier", "name", "region", "fixed_cost"]),
+        flows=frame(flow_rows, staged_columns(instance, FLOW_COLUMNS)),
+        contracts=frame(contract_rows, staged_columns(instance, CONTRACT_COLUMNS)),
+        paths=frame(path_rows(data, plan), PATH_COLUMNS) if two_tier else None,
         shortages=frame(
             shortage_rows, ["product", "market", "period", "quantity", "penalty", "cost"]
         ),

@@ -3,16 +3,19 @@
 One row per group and (product, market, period), by quantity. Where products have a `value`,
 each row also gives `value_share` (for one product it equals the quantity share), and rows
 with product "*" pool every product delivered to a market in a period, where quantity and
-value shares differ: a wafer of advanced logic weighs its value, not one unit.
+value shares differ: a wafer of advanced logic weighs its value, not one unit. With back-end
+sites, every row says its `stage`: the front end's rows share out the wafers by the region of
+the fab, the back end's the packaged units by the region of the site.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from typing import Any
 
 from sourcing.instance.schema import Instance, group_members
-from sourcing.plan import Plan
+from sourcing.plan import FlowKey, Plan
 
 SHARE_COLUMNS = ["group", "kind", "product", "market", "period", "quantity", "share"]
 VALUE_COLUMNS = ["value", "value_share"]
@@ -20,8 +23,10 @@ POOLED = "*"  # the product of a row that pools every product of a market and pe
 
 
 def share_columns(instance: Instance) -> list[str]:
-    """The columns of the shares table: value columns only where products have values."""
-    return SHARE_COLUMNS + (VALUE_COLUMNS if _values(instance) else [])
+    """The columns of the shares table: value columns only where products have values,
+    `stage` only with back-end sites."""
+    columns = SHARE_COLUMNS + (VALUE_COLUMNS if _values(instance) else [])
+    return [*columns, "stage"] if instance.backend else columns
 
 
 def _values(instance: Instance) -> dict[str, float]:
@@ -30,12 +35,23 @@ def _values(instance: Instance) -> dict[str, float]:
 
 def share_rows(instance: Instance, plan: Plan) -> list[dict[str, Any]]:
     """Share of each region and bloc in the delivered supply of each product, market, period
-    (and, where products have values, of all products of a market and period together)."""
+    (and, where products have values, of all products of a market and period together); with
+    back-end sites, for each stage."""
+    if not instance.backend:
+        return _tier_rows(instance, plan.flows)
+    return [
+        *(dict(row, stage="front") for row in _tier_rows(instance, plan.flows)),
+        *(dict(row, stage="back") for row in _tier_rows(instance, plan.back_flows)),
+    ]
+
+
+def _tier_rows(instance: Instance, flows: Mapping[FlowKey, float]) -> list[dict[str, Any]]:
+    """The share rows of one tier's `flows`."""
     members = group_members(instance)
     groups = [(r.id, "region") for r in instance.regions] + [(b.id, "bloc") for b in instance.blocs]
     values = _values(instance)
     by_cell: dict[tuple[str, str, Any], dict[str, float]] = defaultdict(dict)
-    for (s, p, mk, t), q in plan.flows.items():
+    for (s, p, mk, t), q in flows.items():
         cell = by_cell[(p, mk, t)]
         cell[s] = cell.get(s, 0.0) + q
     order = {p: i for i, p in enumerate(instance.periods)}
@@ -45,7 +61,7 @@ def share_rows(instance: Instance, plan: Plan) -> list[dict[str, Any]]:
         rows += _rows(groups, members, {(s, p): q for s, q in delivered.items()}, p, mk, t, values)
     if values:
         pooled: dict[tuple[str, Any], dict[tuple[str, str], float]] = defaultdict(dict)
-        for (s, p, mk, t), q in plan.flows.items():
+        for (s, p, mk, t), q in flows.items():
             pooled[(mk, t)][(s, p)] = pooled[(mk, t)].get((s, p), 0.0) + q
         for mk, t in sorted(pooled, key=lambda c: (c[0], order[c[1]])):
             rows += _rows(groups, members, pooled[(mk, t)], POOLED, mk, t, values)

@@ -15,6 +15,7 @@ import pandas as pd
 
 from sourcing.check import cvar, plan_stocks, stage_costs, stage_definitions
 from sourcing.explain.frames import frame
+from sourcing.explain.tiers import staged_columns
 from sourcing.instance.references import NOMINAL
 from sourcing.instance.schema import Instance
 from sourcing.model.data import demand_table
@@ -75,7 +76,10 @@ def scenario_tables(
     total = sum(demand.values())
     probability = {NOMINAL: 1.0 - sum(s.probability for s in stages)}
     probability.update({s.id: s.probability for s in stages})
-    plans = {NOMINAL: StagePlan(plan.flows, plan.unmet), **plan.scenarios}
+    plans = {
+        NOMINAL: StagePlan(plan.flows, plan.unmet, plan.back_flows, plan.paths),
+        **plan.scenarios,
+    }
     rows: list[dict[str, Any]] = []
     period_rows: list[dict[str, Any]] = []
     flow_rows: list[dict[str, Any]] = []
@@ -102,6 +106,7 @@ def scenario_tables(
             }
         )
         period_rows += _period_rows(instance, stage, staged, stocks[stage], demand)
+        tiers = [(staged.flows, "front"), (staged.back_flows, "back")]
         flow_rows += [
             {
                 "scenario": stage,
@@ -110,8 +115,10 @@ def scenario_tables(
                 "market": mk,
                 "period": t,
                 "quantity": q,
+                "stage": tier,
             }
-            for (s, p, mk, t), q in staged.flows.items()
+            for flows, tier in tiers
+            for (s, p, mk, t), q in flows.items()
         ]
     risk = instance.risk
     level = risk.cvar_level if risk is not None else 0.95
@@ -125,7 +132,7 @@ def scenario_tables(
     }
     return (
         frame(rows, SCENARIO_COLUMNS),
-        frame(flow_rows, SCENARIO_FLOW_COLUMNS),
+        frame(flow_rows, staged_columns(instance, SCENARIO_FLOW_COLUMNS)),
         frame(period_rows, SCENARIO_PERIOD_COLUMNS),
         summary,
     )

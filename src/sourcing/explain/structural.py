@@ -4,6 +4,7 @@ or left unmet; too few eligible suppliers for `min_suppliers`."""
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections import defaultdict
 from collections.abc import Iterator
@@ -28,6 +29,7 @@ def structural_conflicts(instance: Instance) -> Iterator[dict[str, Any]]:
         if product.shortage_penalty is None and product.holding_cost is None
     }
     unservable = {p for p, product in products.items() if product.shortage_penalty is None}
+    paired = " with a back-end site that packages it" if instance.backend else ""
     for (product, market, period), demand in data.demand.items():
         if product in unservable and not data.cell_flows.get((product, market, period)):
             stock = products[product].holding_cost is not None and _earlier_flows(
@@ -39,8 +41,8 @@ def structural_conflicts(instance: Instance) -> Iterator[dict[str, Any]]:
                     "kind": "demand",
                     "message": (
                         f"demand of {demand:g} for {product} in market {market}, period {period} "
-                        "cannot be served: no supplier may deliver it (after bans, offers and "
-                        "capacities) and the product has no shortage_penalty"
+                        f"cannot be served: no supplier{paired} may deliver it (after bans, offers "
+                        "and capacities) and the product has no shortage_penalty"
                     ),
                 }
     shares = _ShareScopes.of(instance)
@@ -133,38 +135,55 @@ def _capacity_shortfalls(
     instance: Instance, data: ModelData, strict: set[str]
 ) -> Iterator[dict[str, Any]]:
     """Products that can be neither stored nor left unmet, with too little capacity."""
-    by_offer = {(s.id, o.product): (s, o) for s in instance.suppliers for o in s.offers}
+    producers = [*instance.suppliers, *instance.backend]
+    by_offer = {(s.id, o.product): (s, o) for s in producers for o in s.offers}
     demands: dict[tuple[str, Any], float] = defaultdict(float)
     for (p, _, t), q in data.demand.items():
         demands[(p, t)] += q
-    for product in sorted(strict):
-        for period in data.periods:
-            demand = demands.get((product, period), 0.0)
-            if demand <= 0:
-                continue
-            suppliers = {
-                f[0]
-                for m in (mk.id for mk in instance.markets)
-                for f in data.cell_flows.get((product, m, period), [])
-            }
-            capacity = 0.0
-            for s in suppliers:
-                supplier, offer = by_offer[(s, product)]
-                limits = [lookup(offer.capacity, period), lookup(supplier.capacity, period)]
-                known = [v for v in limits if v is not None]
-                capacity += min(known) if known else math.inf
-            if suppliers and capacity < demand - ZERO:  # no supplier: reported as demand
-                yield {
-                    "elements": [f"capacity:{s}" for s in sorted(suppliers)],
-                    "kind": "capacity",
-                    "product": product,
-                    "period": period,
-                    "message": (
-                        f"{product} in period {period}: the suppliers that may deliver it can make "
-                        f"at most {capacity:g}, demand is {demand:g}, and the product can be "
-                        "neither stored nor left unmet"
-                    ),
-                }
+    tiers = [("suppliers", data.cell_flows)]
+    if instance.backend:
+        tiers.append(("back-end sites", data.back_cell_flows))
+    for product, period, (noun, cell_flows) in itertools.product(
+        sorted(strict), data.periods, tiers
+    ):
+        demand = demands.get((product, period), 0.0)
+        if demand > 0:
+            yield from _shortfall(instance, by_offer, cell_flows, noun, product, period, demand)
+
+
+def _shortfall(
+    instance: Instance,
+    by_offer: dict[tuple[str, str], Any],
+    cell_flows: dict[Any, list[Any]],
+    noun: str,
+    product: str,
+    period: Any,
+    demand: float,
+) -> Iterator[dict[str, Any]]:
+    """The capacity shortfall of one tier (`noun`) for a product in a period, if any."""
+    suppliers = {
+        f[0]
+        for m in (mk.id for mk in instance.markets)
+        for f in cell_flows.get((product, m, period), [])
+    }
+    capacity = 0.0
+    for s in suppliers:
+        supplier, offer = by_offer[(s, product)]
+        limits = [lookup(offer.capacity, period), lookup(supplier.capacity, period)]
+        known = [v for v in limits if v is not None]
+        capacity += min(known) if known else math.inf
+    if suppliers and capacity < demand - ZERO:  # no supplier: reported as demand
+        yield {
+            "elements": [f"capacity:{s}" for s in sorted(suppliers)],
+            "kind": "capacity",
+            "product": product,
+            "period": period,
+            "message": (
+                f"{product} in period {period}: the {noun} that may deliver it can make "
+                f"at most {capacity:g}, demand is {demand:g}, and the product can be "
+                "neither stored nor left unmet"
+            ),
+        }
 
 
 def _too_few_suppliers(data: ModelData) -> Iterator[dict[str, Any]]:

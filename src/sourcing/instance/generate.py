@@ -4,7 +4,9 @@ The same (size, seed) always gives the same instance. Every instance has fixed c
 the supplier's business, see `QUALIFICATION`), per-period
 capacities, minimum orders, several markets with transport and tariffs, a China cap, an allied
 floor and an export-control ban, and is feasible (shortage penalties bound every product).
-With `scenarios=n`, it also has n seeded disruption scenarios (see `disruption_scenarios`).
+With `scenarios=n`, it also has n seeded disruption scenarios (see `disruption_scenarios`);
+with `backend=n`, n back-end sites (see `back_end_sites`), a cap on Chinese packaging and a
+ban on packaging one product in China.
 """
 
 from __future__ import annotations
@@ -162,13 +164,47 @@ def _lanes(suppliers: list[dict[str, Any]], markets: list[str], seed: int) -> li
     ]
 
 
+BACKEND_REGIONS = ("CN", "TW", "MY", "KR", "JP", "US", "EU")
+"""Where generated back-end sites are, in turn (Malaysia is added to the regions)."""
+
+
+def back_end_sites(
+    count: int, seed: int, products: list[str], base_cost: dict[str, float], periods: list[int]
+) -> list[dict[str, Any]]:
+    """`count` seeded back-end sites: each packages about half of the products (every product
+    at two sites at least) at 5-15 % of its base cost, with a fixed cost, a capacity per period
+    and, at some, a minimum order."""
+    rng = random.Random(f"backend-{seed}")
+    sites = []
+    for k in range(count):
+        region = BACKEND_REGIONS[k % len(BACKEND_REGIONS)]
+        offered = set(rng.sample(products, max(1, len(products) // 2)))
+        offered |= {p for i, p in enumerate(products) if i % max(1, count) in (k, (k + 1) % count)}
+        sites.append(
+            {
+                "id": f"{region.lower()}-site-{k:02d}",
+                "region": region,
+                "fixed_cost": round(rng.uniform(5, 40), 1),
+                "capacity": {t: round(rng.uniform(150, 600), 1) for t in periods},
+                "min_order": rng.choice([0.0, 0.0, 5.0]),
+                "offers": [
+                    {"product": p, "unit_cost": round(base_cost[p] * rng.uniform(0.05, 0.15), 3)}
+                    for p in products
+                    if p in offered
+                ],
+            }
+        )
+    return sites
+
+
 def generate_data(
-    size: str | Size, seed: int = 0, scenarios: int = 0, timed: bool = False
+    size: str | Size, seed: int = 0, scenarios: int = 0, timed: bool = False, backend: int = 0
 ) -> dict[str, Any]:
     """The raw instance data (a dict, as read from a file) for `size` and `seed`.
 
-    `scenarios` adds that many seeded disruption scenarios (`disruption_scenarios`); the rest
-    of the instance, but for its name, does not depend on it.
+    `scenarios` adds that many seeded disruption scenarios (`disruption_scenarios`) and
+    `backend` that many back-end sites (`back_end_sites`); the rest of the instance, but for
+    its name, does not depend on them.
     """
     dims = SIZES[size] if isinstance(size, str) else size
     rng = random.Random(seed)
@@ -290,10 +326,24 @@ def generate_data(
             [b["id"] for b in data["blocs"]],
             data["periods"] if timed else None,
         )
+    if backend:
+        data["name"] += f"-{backend}-sites"
+        data["regions"].append({"id": "MY"})
+        data["backend"] = back_end_sites(backend, seed, products, base_cost, periods)
+        policies = data["policies"]
+        policies["caps"].append(
+            {"id": "cn-packaging", "group": "CN", "max_share": 0.4, "stage": "back"}
+        )
+        policies["bans"].append(
+            {"id": "no-cn-packaging", "group": "CN", "products": products[:1], "stage": "back"}
+        )
+        data["transport"].append({"from": "MY", "cost": 0.1})
     return data
 
 
-def generate(size: str | Size, seed: int = 0, scenarios: int = 0, timed: bool = False) -> Instance:
+def generate(
+    size: str | Size, seed: int = 0, scenarios: int = 0, timed: bool = False, backend: int = 0
+) -> Instance:
     """A validated generated instance (with `scenarios` disruption scenarios, `timed` ones with
-    a start, a duration and a price surge)."""
-    return Instance.from_data(generate_data(size, seed, scenarios, timed))
+    a start, a duration and a price surge, and `backend` back-end sites)."""
+    return Instance.from_data(generate_data(size, seed, scenarios, timed, backend))

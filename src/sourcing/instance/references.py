@@ -1,4 +1,5 @@
-"""What the schema's field types cannot say: ids unique across regions, blocs and suppliers,
+"""What the schema's field types cannot say: ids unique across regions, blocs, suppliers and
+back-end sites,
 references that name something, blocs without cycles, and pydantic's errors told as field
 paths of the file (`suppliers[2].capacity.2026`)."""
 
@@ -79,12 +80,14 @@ def _duplicate_problems(field: str, ids: list[str]) -> Iterator[Problem]:
 
 
 def group_members(instance: Instance) -> dict[str, frozenset[str]]:
-    """Map every region, bloc and supplier id to the supplier ids it stands for."""
+    """Map every region, bloc, supplier and back-end site id to the supplier and site ids it
+    stands for (a region holds its suppliers and its sites; a policy's `stage` picks a tier)."""
+    producers = [*instance.suppliers, *instance.backend]
     by_region: dict[str, set[str]] = {r.id: set() for r in instance.regions}
-    for supplier in instance.suppliers:
-        by_region.setdefault(supplier.region, set()).add(supplier.id)
+    for producer in producers:
+        by_region.setdefault(producer.region, set()).add(producer.id)
     groups: dict[str, frozenset[str]] = {k: frozenset(v) for k, v in by_region.items()}
-    groups.update({s.id: frozenset({s.id}) for s in instance.suppliers})
+    groups.update({s.id: frozenset({s.id}) for s in producers})
     blocs = {b.id: b for b in instance.blocs}
 
     def resolve(bloc_id: str, trail: tuple[str, ...]) -> frozenset[str]:
@@ -131,13 +134,20 @@ def reference_problems(inst: Instance) -> Iterator[Problem]:
     known_periods = set(period_keys)
 
     seen_groups: dict[str, str] = {}
-    for field in ("regions", "blocs", "suppliers"):
+    fields = ("regions", "blocs", "suppliers", "backend")
+    across = (
+        "regions, blocs, suppliers and back-end sites"
+        if inst.backend
+        else ("regions, blocs and suppliers")
+    )
+    group_kind = "region, bloc, supplier or site" if inst.backend else "region, bloc or supplier"
+    for field in fields:
         for i, entry in enumerate(getattr(inst, field)):
             if entry.id in seen_groups:
                 yield Problem(
                     f"{field}[{i}].id",
                     f"duplicate id {entry.id!r} (already used in {seen_groups[entry.id]}); ids "
-                    "must be unique across regions, blocs and suppliers",
+                    f"must be unique across {across}",
                 )
             else:
                 seen_groups[entry.id] = field
@@ -162,9 +172,7 @@ def reference_problems(inst: Instance) -> Iterator[Problem]:
     for i, bloc in enumerate(inst.blocs):
         for j, member in enumerate(bloc.members):
             if member not in group_ids:
-                yield Problem(
-                    f"blocs[{i}].members[{j}]", unknown("region, bloc or supplier", member)
-                )
+                yield Problem(f"blocs[{i}].members[{j}]", unknown(group_kind, member))
     for bloc_id in _bloc_cycles(inst):
         index = [b.id for b in inst.blocs].index(bloc_id)
         yield Problem(f"blocs[{index}].members", f"bloc {bloc_id!r} contains itself")
@@ -172,13 +180,15 @@ def reference_problems(inst: Instance) -> Iterator[Problem]:
         if market.region is not None and market.region not in region_ids:
             yield Problem(f"markets[{i}].region", unknown("region", market.region))
 
-    for i, supplier in enumerate(inst.suppliers):
+    producers = [("suppliers", i, s) for i, s in enumerate(inst.suppliers)]
+    producers += [("backend", i, s) for i, s in enumerate(inst.backend)]
+    for field, i, supplier in producers:
         if supplier.region not in region_ids:
-            yield Problem(f"suppliers[{i}].region", unknown("region", supplier.region))
-        yield from check_period_map(f"suppliers[{i}].capacity", supplier.capacity)
+            yield Problem(f"{field}[{i}].region", unknown("region", supplier.region))
+        yield from check_period_map(f"{field}[{i}].capacity", supplier.capacity)
         offered: list[str] = []
         for j, offer in enumerate(supplier.offers):
-            path = f"suppliers[{i}].offers[{j}]"
+            path = f"{field}[{i}].offers[{j}]"
             if offer.product not in products:
                 yield Problem(f"{path}.product", unknown("product", offer.product))
             elif offer.product in offered:
@@ -223,9 +233,7 @@ def reference_problems(inst: Instance) -> Iterator[Problem]:
     for field, entries in links:
         for i, entry in enumerate(entries):
             if entry.from_ not in group_ids:
-                yield Problem(
-                    f"{field}[{i}].from", unknown("region, bloc or supplier", entry.from_)
-                )
+                yield Problem(f"{field}[{i}].from", unknown(group_kind, entry.from_))
             if entry.to is not None and entry.to not in market_targets:
                 yield Problem(f"{field}[{i}].to", unknown("market, region or bloc", entry.to))
     for i, tariff in enumerate(inst.tariffs):
@@ -244,7 +252,7 @@ def reference_problems(inst: Instance) -> Iterator[Problem]:
                 )
             policy_ids.setdefault(policy.id, f"policies.{field}")
             if policy.group not in group_ids:
-                yield Problem(f"{path}.group", unknown("region, bloc or supplier", policy.group))
+                yield Problem(f"{path}.group", unknown(group_kind, policy.group))
             for j, product in enumerate(policy.products or []):
                 if product not in products:
                     yield Problem(f"{path}.products[{j}]", unknown("product", product))
@@ -254,23 +262,24 @@ def reference_problems(inst: Instance) -> Iterator[Problem]:
             for j, period in enumerate(policy.periods or []):
                 if period_key(period) not in known_periods:
                     yield Problem(f"{path}.periods[{j}]", unknown("period", str(period)))
+            if policy.stage == "back" and not inst.backend:
+                yield Problem(
+                    f"{path}.stage",
+                    "stage 'back' matches back-end sites, and the instance has no `backend`",
+                )
 
     yield from _duplicate_problems("scenarios", [s.id for s in inst.scenarios])
     for i, scenario in enumerate(inst.scenarios):
         for field in ("capacity_factor", "price_factor"):
             for key in getattr(scenario, field):
                 if key not in group_ids:
-                    yield Problem(
-                        f"scenarios[{i}].{field}.{key}", unknown("region, bloc or supplier", key)
-                    )
+                    yield Problem(f"scenarios[{i}].{field}.{key}", unknown(group_kind, key))
         if scenario.start is not None and period_key(scenario.start) not in known_periods:
             yield Problem(f"scenarios[{i}].start", unknown("period", str(scenario.start)))
     if inst.resilience is not None:
         for j, group in enumerate(inst.resilience.outages or []):
             if group not in group_ids:
-                yield Problem(
-                    f"resilience.outages[{j}]", unknown("region, bloc or supplier", group)
-                )
+                yield Problem(f"resilience.outages[{j}]", unknown(group_kind, group))
     yield from _value_problems(inst)
     yield from _investment_problems(inst, group_ids, known_periods)
     for i, scenario in enumerate(inst.scenarios):

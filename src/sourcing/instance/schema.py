@@ -125,6 +125,13 @@ class Supplier(Base):
     offers: list[Offer] = Field(default_factory=list)
 
 
+class Site(Supplier):
+    """A back-end site (assembly, test and packaging): every unit delivered passes through one
+    site that offers its product, in the period it is made (SPEC section 6). Its fields work
+    like a supplier's: `fixed_cost` is paid once if used, `capacity` bounds all its products
+    per period, each offer adds its own unit cost (money/unit) and capacity."""
+
+
 class Demand(Base):
     product: Id
     market: Id | None = None
@@ -154,12 +161,18 @@ class Tariff(Link):
     products: CoveredIds = None
 
 
+Tier = Literal["front", "back"]
+"""Which tier a policy matches: wafer fabs (`front`, suppliers) or back-end sites (`back`)."""
+
+
 class Scope(Base):
-    """Products, markets and periods a policy covers; None means all."""
+    """Products, markets and periods a policy covers; None means all. `stage` says whether
+    `group` is matched among the suppliers (front end) or the back-end sites."""
 
     id: Id
     name: Text | None = None
     group: Id
+    stage: Tier = "front"
     products: CoveredIds = None
     markets: CoveredIds = None
     periods: CoveredPeriods = None
@@ -290,6 +303,7 @@ class Instance(Base):
         default_factory=lambda: [Market(id=DEFAULT_MARKET)]
     )
     suppliers: list[Supplier]
+    backend: list[Site] = Field(default_factory=list)
     demand: list[Demand]
     transport: list[Transport] = Field(default_factory=list)
     tariffs: list[Tariff] = Field(default_factory=list)
@@ -338,5 +352,6 @@ class Instance(Base):
         return self
 
     def members_of(self, group: str) -> frozenset[str]:
-        """Ids of the suppliers a region, bloc or supplier id stands for (blocs resolve nested)."""
+        """Ids of the suppliers and back-end sites a region, bloc, supplier or site id stands
+        for (blocs resolve nested)."""
         return group_members(self)[group]

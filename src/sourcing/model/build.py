@@ -9,6 +9,7 @@ import pyomo.environ as pyo
 from pyomo.common.gc_manager import PauseGC
 
 from sourcing.instance.schema import Instance
+from sourcing.model.backend import add_backend_balance, add_tariff_path_rows
 from sourcing.model.balance import add_demand_balance
 from sourcing.model.capacity import (
     add_min_order,
@@ -95,6 +96,8 @@ def _add_stage(block: pyo.Block, data: ModelData, formulation: Formulation) -> N
     """Flows, stock and unmet demand of one stage, with the constraints every stage obeys."""
     add_variables(block, data)
     add_demand_balance(block, data)
+    add_backend_balance(block, data)
+    add_tariff_path_rows(block, data)
     add_offer_capacity(block, data)
     add_offer_limit(block, data)
     add_min_order(block, data)
@@ -130,7 +133,14 @@ def build_model(
 def _build(data: ModelData, stages: Sequence[Stage], formulation: Formulation) -> pyo.ConcreteModel:
     m = pyo.ConcreteModel(name=data.instance.name)
     suppliers = list(
-        dict.fromkeys([*data.suppliers, *(s for st in stages for s in st.data.suppliers)])
+        dict.fromkeys(
+            [
+                *data.suppliers,
+                *(s for st in stages for s in st.data.suppliers),
+                *data.sites,
+                *(s for st in stages for s in st.data.sites),
+            ]
+        )
     )
     add_contracts(m, suppliers)
     add_builds(m, data.instance)
@@ -155,7 +165,8 @@ def _build(data: ModelData, stages: Sequence[Stage], formulation: Formulation) -
             add_outage_shortage(block, stage.data, stage.max_shortage)
             costs.append((stage.probability, stage_cost(block, stage.data)))
     contracted = set(suppliers)
-    fixed = {s.id: s.fixed_cost for s in data.instance.suppliers if s.id in contracted}
+    producers = [*data.instance.suppliers, *data.instance.backend]
+    fixed = {s.id: s.fixed_cost for s in producers if s.id in contracted}
     investment = add_subsidies(m, data.instance)
     add_total_cost(m, fixed, costs, data.instance.risk, investment)
     return m

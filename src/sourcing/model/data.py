@@ -3,7 +3,9 @@
 Only combinations that can carry a positive quantity are built: a flow (supplier, product,
 market, period) exists when the supplier offers the product in that period, the market has
 demand it can serve (now or, for storable products, later), no ban covers it and its
-capacities are not zero.
+capacities are not zero. With back-end sites (SPEC section 6), the sites' flows (site, product,
+market, period) are built the same way and kept apart in `back_flows`; `sourcing.model.tiers`
+adds what joins the two tiers.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from sourcing.instance.schema import (
 from sourcing.model.disruptions import Disruption, supplier_factors
 from sourcing.model.growth import Added, Growth, total
 from sourcing.model.links import LinkKeys, TariffRates, TransportCosts
+from sourcing.model.tiers import TariffPath, add_tariff_paths, tier_reach
 
 Flow = tuple[str, str, str, Period]  # supplier, product, market, period
 
@@ -114,6 +117,21 @@ class ModelData:
     min_supplier_share: float = 0.1
     product_demand: dict[str, float] = field(default_factory=dict)
     product_supplier_flows: dict[tuple[str, str], list[Flow]] = field(default_factory=dict)
+    # Back-end sites (SPEC section 6); empty without `backend`. Their flows share the tables
+    # above that are keyed by flow or offer (bounds, costs, capacities, minimum orders).
+    sites: list[str] = field(default_factory=list)
+    back_flows: list[Flow] = field(default_factory=list)
+    back_cell_flows: dict[Cell, list[Flow]] = field(default_factory=dict)
+    tariff_rate: dict[Flow, float] = field(default_factory=dict)  # front flows with a rate
+    tariff_classes: dict[Cell, list[list[Flow]]] = field(default_factory=dict)
+    tariff_paths: list[TariffPath] = field(default_factory=list)
+    tariff_path_bound: dict[TariffPath, float] = field(default_factory=dict)
+    tariff_path_cost: dict[TariffPath, float] = field(default_factory=dict)
+
+    @property
+    def two_tier(self) -> bool:
+        """Whether the instance has back-end sites."""
+        return bool(self.instance.backend)
 
     def factor_at(self, supplier: str, period: Period) -> float:
         """The capacity multiplier of `supplier` in `period`."""
@@ -199,14 +217,13 @@ def _share_rows(
     for policy in policies:
         group = members[policy.group]
         coverage = Coverage.of(policy)
+        tier_cells = data.back_cell_flows if policy.stage == "back" else data.cell_flows
         for market in markets:
             for period in data.periods:
                 covered = [p for p in products if coverage.covers(p, market, period)]
                 batches = [covered] if policy.pooled else [[p] for p in covered]
                 for batch in batches:
-                    flows = tuple(
-                        f for p in batch for f in data.cell_flows.get((p, market, period), [])
-                    )
+                    flows = tuple(f for p in batch for f in tier_cells.get((p, market, period), []))
                     if not flows:
                         continue
                     key = ("*" if policy.pooled else batch[0], market, period)
@@ -228,6 +245,8 @@ class _Context:
     """Tables shared while the supplier offers are turned into flows."""
 
     reachable: dict[tuple[str, Period], list[tuple[str, float]]]  # see `_reachable`
+    back_reachable: dict[tuple[str, Period], list[tuple[str, float]]]  # the same, for sites
+    two_tier: bool
     transport: TransportCosts
     tariffs: TariffRates
     bans: dict[tuple[str, str | None], list[tuple[int, str, Coverage]]]  # see `_ban_index`
@@ -250,15 +269,19 @@ def _reachable(
 
 
 def _ban_index(
-    bans: Iterable[Ban], members: dict[str, frozenset[str]]
+    bans: Iterable[Ban], members: dict[str, frozenset[str]], sites: frozenset[str]
 ) -> dict[tuple[str, str | None], list[tuple[int, str, Coverage]]]:
     """The bans (position, id, coverage) by the (supplier, product) they name, or by
     (supplier, None) for bans of every product, each list in the instance's order: a flow
-    looks up only the bans that may cover it."""
+    looks up only the bans that may cover it. A ban of `stage` back names back-end sites,
+    any other suppliers."""
     found: dict[tuple[str, str | None], list[tuple[int, str, Coverage]]] = defaultdict(list)
     for position, ban in enumerate(bans):
         coverage = Coverage.of(ban)
+        back = ban.stage == "back"
         for supplier in members[ban.group]:
+            if (supplier in sites) != back:
+                continue
             for product in coverage.products if coverage.products is not None else [None]:
                 found[(supplier, product)].append((position, ban.id, coverage))
     return found
@@ -308,8 +331,10 @@ def _add_offer(
     offer: Offer,
     period: Period,
     supplier_cap: float | None,
+    back: bool,
 ) -> list[Flow]:
-    """The flows of one offer in one period (empty if it cannot deliver anything)."""
+    """The flows of one offer in one period (empty if it cannot deliver anything); `back`:
+    the offer of a back-end site."""
     elastic = data.mode is Mode.ELASTIC
     cost = lookup(offer.unit_cost, period)
     if cost is not None:
@@ -328,7 +353,8 @@ def _add_offer(
     cap = _bound(offer_cap_bound, supplier_cap_bound, math.inf)
     product = offer.product
     bans = (supplier.id, None) in ctx.bans or (supplier.id, product) in ctx.bans
-    for market, reach in ctx.reachable.get((product, period), ()):
+    reachable = ctx.back_reachable if back else ctx.reachable
+    for market, reach in reachable.get((product, period), ()):
         flow = (supplier.id, product, market, period)
         if bans and (banned_by := _first_ban(ctx, flow)) is not None:
             if not elastic:
@@ -337,8 +363,13 @@ def _add_offer(
         flows.append(flow)
         data.flow_bound[flow] = reach if reach < cap else cap
         data.unit_cost[flow] = cost
-        data.tariff_cost[flow] = cost * ctx.tariffs.rate(supplier.id, product, market)
-        data.transport_cost[flow] = ctx.transport.cost(supplier.id, market)
+        rate = 0.0 if back else ctx.tariffs.rate(supplier.id, product, market)
+        data.tariff_cost[flow] = cost * rate
+        if rate and ctx.two_tier:  # it applies to the back end's unit cost too
+            data.tariff_rate[flow] = rate
+        # with back-end sites, transport is paid on the site -> market leg only
+        front_leg = ctx.two_tier and not back
+        data.transport_cost[flow] = 0.0 if front_leg else ctx.transport.cost(supplier.id, market)
     if not flows:
         return []
     bound = _bound(sum(data.flow_bound[f] for f in flows), offer_cap_bound, supplier_cap_bound)
@@ -346,6 +377,7 @@ def _add_offer(
         for flow in flows:
             for table in (data.flow_bound, data.unit_cost, data.tariff_cost, data.transport_cost):
                 del table[flow]
+            data.tariff_rate.pop(flow, None)
         return []
     key = (supplier.id, offer.product, period)
     data.offer_periods.append(key)
@@ -360,7 +392,8 @@ def _add_offer(
     return flows
 
 
-def _add_supplier(data: ModelData, ctx: _Context, supplier: Supplier) -> None:
+def _add_supplier(data: ModelData, ctx: _Context, supplier: Supplier, back: bool = False) -> None:
+    """The flows, offers and capacities of one supplier (or back-end site: `back`)."""
     data.fixed_cost[supplier.id] = supplier.fixed_cost
     elastic = data.mode is Mode.ELASTIC
     used = False
@@ -373,11 +406,11 @@ def _add_supplier(data: ModelData, ctx: _Context, supplier: Supplier) -> None:
             continue
         period_flows: list[Flow] = []
         for offer in supplier.offers:
-            period_flows += _add_offer(data, ctx, supplier, offer, period, supplier_cap)
+            period_flows += _add_offer(data, ctx, supplier, offer, period, supplier_cap, back)
         if not period_flows:
             continue
         used = True
-        data.flows.extend(period_flows)
+        (data.back_flows if back else data.flows).extend(period_flows)
         reachable = sum(
             data.offer_bound[(supplier.id, o.product, period)]
             for o in supplier.offers
@@ -392,7 +425,7 @@ def _add_supplier(data: ModelData, ctx: _Context, supplier: Supplier) -> None:
             if added:
                 data.supplier_growth[(supplier.id, period)] = added
     if used:
-        data.suppliers.append(supplier.id)
+        (data.sites if back else data.suppliers).append(supplier.id)
 
 
 def build_data(
@@ -443,22 +476,31 @@ def _build_data(
     data.demand = {k: v for k, v in demand_table(instance).items() if v > 0}
     future = _future_demand(instance, data.demand)
     links = LinkKeys(instance, members)
+    front_reach, back_reach = tier_reach(instance, _reachable(future, market_ids))
     ctx = _Context(
-        reachable=_reachable(future, market_ids),
+        reachable=front_reach,
+        back_reachable=back_reach,
+        two_tier=bool(instance.backend),
         transport=TransportCosts(instance, links),
         tariffs=TariffRates(instance, links),
-        bans=_ban_index(instance.policies.bans, members),
+        bans=_ban_index(instance.policies.bans, members, frozenset(s.id for s in instance.backend)),
         growth=Growth(instance),
     )
     data.capex = {e.id: e.capex for e in instance.expansions}
     for supplier in instance.suppliers:
         if suppliers is None or supplier.id in suppliers:
             _add_supplier(data, ctx, supplier)
+    for site in instance.backend:
+        if suppliers is None or site.id in suppliers:
+            _add_supplier(data, ctx, site, back=True)
 
     for flow in data.flows:
         supplier_id, product_id, market_id, period = flow
         data.cell_flows.setdefault((product_id, market_id, period), []).append(flow)
         data.product_supplier_flows.setdefault((product_id, supplier_id), []).append(flow)
+    for flow in data.back_flows:
+        data.back_cell_flows.setdefault(flow[1:], []).append(flow)
+    add_tariff_paths(data)
 
     served = {(p, m) for p, m, _ in future}
     for product_id, product in products.items():

@@ -68,9 +68,10 @@ def with_penalties(instance: Instance) -> Instance:
 
 
 def supplier_factors(instance: Instance, capacity_factor: Mapping[str, float]) -> dict[str, float]:
-    """Multiplier of each supplier: the factors of all keys that match it multiply."""
+    """Multiplier of each supplier and back-end site: the factors of all keys that match it
+    multiply."""
     members = group_members(instance) if capacity_factor else {}
-    factors = dict.fromkeys((s.id for s in instance.suppliers), 1.0)
+    factors = dict.fromkeys((s.id for s in [*instance.suppliers, *instance.backend]), 1.0)
     for key, value in capacity_factor.items():
         for supplier in members.get(key, ()):
             factors[supplier] *= value

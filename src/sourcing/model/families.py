@@ -14,3 +14,4 @@ OFFER_LIMIT = "offer_limit"  # the offer capacity as a row (the diagnosis's elas
 MIN_ORDER = "min_order"
 MIN_SUPPLIERS = "min_suppliers"
 OFFER_GROWTH = "offer_growth"  # an offer's capacity where expansions may add to it
+BACKEND_BALANCE = "backend_balance"  # front-end and back-end flows of a cell are equal

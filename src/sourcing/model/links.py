@@ -34,9 +34,9 @@ def bloc_regions(instance: Instance) -> dict[str, frozenset[str]]:
 
 
 class LinkKeys:
-    """The keys a transport or tariff entry's `from` and `to` may name a (supplier, market)
-    pair by, with how specifically: from 3 the supplier's id, 2 its region, 1 a bloc that holds
-    it; to 3 the market's id, 2 its region, 1 a bloc that holds the region, 0 none (every
+    """The keys a transport or tariff entry's `from` and `to` may name a (supplier or site,
+    market) pair by, with how specifically: from 3 the supplier's id, 2 its region, 1 a bloc
+    that holds it; to 3 the market's id, 2 its region, 1 a bloc that holds the region, 0 none (every
     market). Entries indexed by (from, to) are found by looking up only these few keys."""
 
     def __init__(self, instance: Instance, members: dict[str, frozenset[str]]) -> None:
@@ -46,7 +46,7 @@ class LinkKeys:
                 blocs_of[supplier].append(bloc.id)
         self._sources = {
             s.id: [(3, s.id), (2, s.region), *((1, b) for b in blocs_of[s.id])]
-            for s in instance.suppliers
+            for s in [*instance.suppliers, *instance.backend]
         }
         blocs_of_region: dict[str, list[str]] = defaultdict(list)
         for bloc, regions in bloc_regions(instance).items():

@@ -20,12 +20,18 @@ def stage_cost(m: pyo.Block, data: ModelData) -> Terms:
 
     L = sum_f (unit_cost[f] (1 + tariff_rate[f]) + transport[f]) flow[f]
         + sum_c holding[c] stock[c] + sum_c penalty[c] unmet[c]
+        (+ sum_z rate[z] unit_cost[site of z] tariff_path[z] with back-end sites)
     """
     flow, stock, unmet = var_of(m, "flow"), var_of(m, "stock"), var_of(m, "unmet")
     unit, tariff, transport = data.unit_cost, data.tariff_cost, data.transport_cost
     terms: Terms = [
-        (cost, flow[f]) for f in data.flows if (cost := unit[f] + tariff[f] + transport[f])
+        (cost, flow[f])
+        for f in [*data.flows, *data.back_flows]
+        if (cost := unit[f] + tariff[f] + transport[f])
     ]
+    if data.tariff_paths:
+        path = var_of(m, "tariff_path")
+        terms += [(c, path[k]) for k in data.tariff_paths if (c := data.tariff_path_cost[k])]
     terms += [(data.holding_cost[c], stock[c]) for c in data.stock_bound if data.holding_cost[c]]
     terms += [
         (data.shortage_penalty[c], unmet[c]) for c in data.unmet_bound if data.shortage_penalty[c]

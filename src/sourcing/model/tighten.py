@@ -68,10 +68,22 @@ def add_demand_cover(m: pyo.Block, data: ModelData) -> None:
     sum_s U[s,p,t] z[s,p,t] + sum_m (unmet[p,m,t] + stock[p,m,t-1] - stock[p,m,t]) >= D[p,t]
 
     The sum of the demand balances and offer rows of (p, t): the LP relaxation already obeys
-    it, but as one row over binaries HiGHS derives cover and MIR cuts from it directly.
+    it, but as one row over binaries HiGHS derives cover and MIR cuts from it directly. With
+    back-end sites, each tier covers the demand on its own (`back_demand_cover` for sites).
     """
+    sites = set(data.sites)
+    front = [key for key in data.offer_periods if key[0] not in sites]
+    _add_cover(m, data, "demand_cover", front)
+    if sites:
+        back = [key for key in data.offer_periods if key[0] in sites]
+        _add_cover(m, data, "back_demand_cover", back)
+
+
+def _add_cover(
+    m: pyo.Block, data: ModelData, name: str, offer_periods: list[tuple[str, str, Any]]
+) -> None:
     offers: dict[tuple[str, Any], list[tuple[str, str, Any]]] = defaultdict(list)
-    for key in data.offer_periods:
+    for key in offer_periods:
         offers[(key[1], key[2])].append(key)
     cells: dict[tuple[str, Any], list[tuple[str, str, Any]]] = defaultdict(list)
     for cell in data.cells:
@@ -97,7 +109,7 @@ def add_demand_cover(m: pyo.Block, data: ModelData) -> None:
                     coefs.append(coef)
         rows[(product, period)] = greater(variables, coefs, demand)
     if rows:
-        add_rows(m, "demand_cover", rows)
+        add_rows(m, name, rows)
 
 
 def interchangeable_suppliers(instance: Instance, suppliers: list[str]) -> list[list[str]]:

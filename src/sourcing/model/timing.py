@@ -25,6 +25,7 @@ ANTICIPATED = {
     "flow": "anticipated_flow",
     "stock": "anticipated_stock",
     "unmet": "anticipated_unmet",
+    "tariff_path": "anticipated_tariff_path",
 }
 
 
@@ -36,10 +37,12 @@ def add_nonanticipativity(
     if not before:
         return
     pairs = {
-        "flow": (nominal.flows, stage.flows),
+        "flow": ([*nominal.flows, *nominal.back_flows], [*stage.flows, *stage.back_flows]),
         "stock": (nominal.stock_bound, stage.stock_bound),
         "unmet": (nominal.unmet_bound, stage.unmet_bound),
     }
+    if nominal.tariff_paths or stage.tariff_paths:
+        pairs["tariff_path"] = (nominal.tariff_paths, stage.tariff_paths)
     for name, (ours, theirs) in pairs.items():
         rows = _equal_rows(var_of(m, name), ours, var_of(block, name), theirs, before)
         add_rows(block, ANTICIPATED[name], rows)

@@ -13,7 +13,8 @@ LOOKUP = "_sourcing_lookup"
 
 
 def add_contracts(m: pyo.ConcreteModel, suppliers: list[str]) -> None:
-    """`use_supplier[s]` in {0, 1}: supplier s is contracted (pays its fixed cost once).
+    """`use_supplier[s]` in {0, 1}: supplier (or back-end site) s is contracted (pays its
+    fixed cost once).
 
     The only first-stage decision: every disruption scenario shares it.
     """
@@ -26,12 +27,15 @@ def add_variables(m: pyo.Block, data: ModelData) -> None:
     """Declare the sets and variables of one stage (the nominal plan or one disruption).
 
     - `flow[s, p, m, t]` >= 0: units of product p delivered by s to market m in period t,
-      bounded by min(future demand it can serve, offer capacity, supplier capacity).
+      bounded by min(future demand it can serve, offer capacity, supplier capacity); with
+      back-end sites, also `flow[k, p, m, t]`: units site k packages for market m.
+    - `tariff_path[k, p, m, t, c]` >= 0: units of tariff class c packaged by site k
+      (`sourcing.model.tiers`).
     - `use_offer[s, p, t]` in {0, 1}: s delivers p in t (only where a minimum order applies).
     - `stock[p, m, t]` >= 0: units of p held in m at the end of t (storable products only).
     - `unmet[p, m, t]` in [0, demand]: demand left unserved (products with a shortage penalty).
     """
-    m.flows = pyo.Set(initialize=data.flows, dimen=4, ordered=True)
+    m.flows = pyo.Set(initialize=[*data.flows, *data.back_flows], dimen=4, ordered=True)
     m.min_order_offers = pyo.Set(initialize=list(data.min_order), dimen=3, ordered=True)
     m.stock_cells = pyo.Set(initialize=list(data.stock_bound), dimen=3, ordered=True)
     m.unmet_cells = pyo.Set(initialize=list(data.unmet_bound), dimen=3, ordered=True)
@@ -41,6 +45,9 @@ def add_variables(m: pyo.Block, data: ModelData) -> None:
     add_bounded(m, "stock", m.stock_cells, data.stock_bound)
     add_bounded(m, "unmet", m.unmet_cells, data.unmet_bound)
     declare_binaries(m, m.use_offer)
+    if data.tariff_paths:
+        m.tariff_path_keys = pyo.Set(initialize=data.tariff_paths, dimen=5, ordered=True)
+        add_bounded(m, "tariff_path", m.tariff_path_keys, data.tariff_path_bound)
 
 
 def add_bounded(block: pyo.Block, name: str, index: pyo.Set, upper: dict[Any, float]) -> None:

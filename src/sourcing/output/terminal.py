@@ -55,11 +55,27 @@ def cost_table(results: Results) -> Table:
     return table
 
 
-def share_table(results: Results) -> Table:
-    """Share of each region in the delivered supply per product, market and period."""
-    shares = results.shares[results.shares["kind"] == "region"]
+def share_tables(results: Results) -> list[Table]:
+    """`share_table` of each stage: one table, or with back-end sites one per tier."""
+    shares = results.shares
+    if "stage" not in shares.columns:
+        return [share_table(results)]
+    return [
+        share_table(results, shares[shares["stage"] == stage], title)
+        for stage, title in (("front", "front end (wafer fabs)"), ("back", "back end (sites)"))
+    ]
+
+
+def share_table(
+    results: Results, shares: pd.DataFrame | None = None, stage: str | None = None
+) -> Table:
+    """Share of each region in the delivered supply per product, market and period (of
+    `shares`, default all; `stage` names the tier in the title)."""
+    shares = results.shares if shares is None else shares
+    shares = shares[shares["kind"] == "region"]
     quantity = results.units["quantity"]
-    table = _table(f"Supply share by region, % of delivered {quantity}")
+    where = f", {stage}" if stage else ""
+    table = _table(f"Supply share by region{where}, % of delivered {quantity}")
     if shares.empty:
         table.add_column("nothing delivered")
         return table
@@ -89,17 +105,20 @@ def share_table(results: Results) -> Table:
 
 def contract_table(results: Results) -> Table:
     money = results.units["money"]
-    table = _table("Contracted suppliers")
-    for column in ("supplier", "name", "region", f"fixed cost ({money})", "delivered"):
+    staged = "stage" in results.contracts.columns
+    table = _table("Contracted suppliers and back-end sites" if staged else "Contracted suppliers")
+    columns = ["supplier", "name", "region", f"fixed cost ({money})", "delivered"]
+    for column in [*columns, *(["stage"] if staged else [])]:
         table.add_column(column, justify="right" if column.startswith(("fixed", "del")) else "left")
     delivered = results.flows.groupby("supplier")["quantity"].sum()
-    for row in results.contracts.itertuples(index=False):
+    for row in results.contracts.to_dict("records"):
         table.add_row(
-            row.supplier,
-            row.name,
-            row.region,
-            _number(row.fixed_cost),
-            _number(float(delivered.get(row.supplier, 0.0)), 1),
+            row["supplier"],
+            row["name"],
+            row["region"],
+            _number(row["fixed_cost"]),
+            _number(float(delivered.get(row["supplier"], 0.0)), 1),
+            *([row["stage"]] if staged else []),
         )
     return table
 
@@ -354,10 +373,14 @@ def render_stress(results: Results, rows: list[dict[str, Any]], console: Console
     console.print(Group(*parts))
 
 
+BACK_SHARE = "back_share_"  # a sweep's column of a group's back-end share
+
+
 def sweep_table(frame: pd.DataFrame, title: str, shares: list[str] | None = None) -> Table:
     """A sweep or frontier: parameters, status, objective, shares, HHI, what binds.
 
-    `shares` picks the groups whose share is shown (default: every region with supply).
+    `shares` picks the groups whose share is shown (default: every region with supply, then
+    at the back end); a name `back_share_<group>` shows that group's back-end share.
     """
     table = _table(escape(title))
     parameters = frame.attrs.get("parameters", [])
@@ -369,12 +392,13 @@ def sweep_table(frame: pd.DataFrame, title: str, shares: list[str] | None = None
             and frame.attrs.get("kinds", {}).get(c, "region") == "region"
             and frame[c].fillna(0).max() > 0
         ]
+        shares += [c for c in frame.columns if c.startswith(BACK_SHARE) and frame[c].max() > 0]
     frontier = "breakpoint" in frame.columns
     columns = [
         *parameters,
         "status",
         "objective",
-        *(f"share_{g}" for g in shares),
+        *(g if g.startswith(BACK_SHARE) else f"share_{g}" for g in shares),
         "hhi",
         "shortage",
         *(["breakpoint", "newly_binding", "released"] if frontier else ["binding"]),
@@ -382,6 +406,8 @@ def sweep_table(frame: pd.DataFrame, title: str, shares: list[str] | None = None
     columns = [c for c in columns if c in frame.columns]
     for column in columns:
         label = column.removeprefix("share_") + (" %" if column.startswith("share_") else "")
+        if column.startswith(BACK_SHARE):
+            label = f"{column.removeprefix(BACK_SHARE)} back %"
         left = column in ("status", "binding", "newly_binding", "released")
         table.add_column(escape(label), justify="left" if left else "right")
     for row in frame.to_dict(orient="records"):
@@ -392,7 +418,7 @@ def sweep_table(frame: pd.DataFrame, title: str, shares: list[str] | None = None
 def _cell(value: Any, column: str, parameters: list[str]) -> str:
     if value is None or (isinstance(value, float) and value != value):
         return "-"
-    if column.startswith("share_"):
+    if column.startswith(("share_", BACK_SHARE)):
         return f"{100 * value:.1f}"
     if column == "breakpoint":
         return "*" if value else ""
@@ -405,7 +431,7 @@ def render(results: Results, console: Console, *, verbose: bool = False) -> None
     """Print what an analyst reads first: status, costs, shares, contracts, binding policies."""
     parts: list[Any] = [summary_text(results)]
     if results.has_plan:
-        parts += [cost_table(results), share_table(results), contract_table(results)]
+        parts += [cost_table(results), *share_tables(results), contract_table(results)]
         if results.expansions is not None:
             parts.append(expansion_table(results))
         if results.binding_policies.empty:

@@ -8,6 +8,7 @@ from typing import Any
 from sourcing.errors import NoSolutionError, UsageError
 from sourcing.model.data import ModelData
 from sourcing.model.resilience import ShortageLimit, add_outage_shortage
+from sourcing.model.tiers import decompose
 from sourcing.solver.options import SolveOptions
 
 ZERO = 1e-7
@@ -20,6 +21,8 @@ class Recourse:
     cost: float
     flows: dict[tuple[str, str, str, Any], float] = field(default_factory=dict)
     unmet: dict[tuple[str, str, Any], float] = field(default_factory=dict)
+    back_flows: dict[tuple[str, str, str, Any], float] = field(default_factory=dict)
+    paths: dict[tuple[str, str, str, str, Any], float] = field(default_factory=dict)
 
 
 def solve_recourse(
@@ -65,11 +68,16 @@ def solve_recourse(
     # that cannot (an outage took all they offer) are paid all the same.
     idle = sum(
         s.fixed_cost
-        for s in data.instance.suppliers
+        for s in [*data.instance.suppliers, *data.instance.backend]
         if s.id in contracts and s.id not in model.use_supplier
     )
+    flows = positive(model.flow, data.flows)
+    back_flows = positive(model.flow, data.back_flows)
+    tariffed = positive(model.tariff_path, data.tariff_paths) if data.tariff_paths else {}
     return Recourse(
         cost=outcome.objective + idle,
-        flows=positive(model.flow, data.flows),
+        flows=flows,
         unmet=positive(model.unmet, data.unmet_bound),
+        back_flows=back_flows,
+        paths=decompose(data, flows, back_flows, tariffed) if data.two_tier else {},
     )

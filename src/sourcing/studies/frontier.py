@@ -19,7 +19,7 @@ from sourcing.errors import UsageError
 from sourcing.explain.results import Results
 from sourcing.explain.shares import POOLED
 from sourcing.instance.overrides import apply_overrides
-from sourcing.instance.schema import Instance
+from sourcing.instance.schema import Instance, group_members
 from sourcing.model.data import ModelData
 from sourcing.model.hhi import add_hhi_limit
 from sourcing.output.studies import StudyLabels
@@ -30,15 +30,18 @@ from sourcing.studies.sweep import Progress, point_row, rows_frame, sweep
 
 SLOPE_TOLERANCE = 1e-6
 MEASURES = ("share", "hhi", "outage", "budget")
+STAGES = ("front", "back")
 HHI_TANGENTS = 24
 
 
-def largest_share(instance: Instance, group: str, **options: Any) -> float:
-    """The largest share `group` holds in any product, market and period at the optimum."""
+def largest_share(instance: Instance, group: str, stage: str = "front", **options: Any) -> float:
+    """The largest share `group` holds in any product, market and period at the optimum (of
+    the back-end sites' packaged units when `stage` is "back")."""
     results = solve_with(instance, SolveOptions.of(**options)).raise_for_status()
-    shares = results.shares[
-        (results.shares["group"] == group) & (results.shares["product"] != POOLED)
-    ]
+    shares = results.shares
+    if "stage" in shares.columns:
+        shares = shares[shares["stage"] == stage]
+    shares = shares[(shares["group"] == group) & (shares["product"] != POOLED)]
     return float(shares["share"].max()) if len(shares) else 0.0
 
 
@@ -46,27 +49,32 @@ def frontier(
     instance: Instance,
     group: str,
     *,
+    stage: str = "front",
     points: int = 11,
     jobs: int | None = None,
     scheduler: str | None = None,
     progress: Progress | None = None,
     **options: Any,
 ) -> pd.DataFrame:
-    """Cost at `points` levels of the largest share allowed to `group`, from today's to 0.
+    """Cost at `points` levels of the largest share allowed to `group`, from today's to 0
+    (at the back end, of the sites' packaged units, when `stage` is "back").
 
     Columns: max_share, status, objective, the sweep's outcome columns, `breakpoint`,
     `newly_binding` (policies binding at this level that did not at the previous one) and
     `released` (policies that bound at the previous level and no longer do).
     """
-    if group not in {r.id for r in instance.regions} | {b.id for b in instance.blocs} | {
-        s.id for s in instance.suppliers
-    }:
+    if group not in group_members(instance):
         raise UsageError(f"unknown group {group!r}: name a region, bloc or supplier id")
+    if stage not in STAGES:
+        raise UsageError(f"stage must be front or back, got {stage!r}")
+    if stage == "back" and not instance.backend:
+        raise UsageError("a back-end frontier (stage back) needs back-end sites (`backend`)")
     _check_points(points)
-    start = largest_share(instance, group, **options)
-    cap_id = f"frontier:{group}"
+    start = largest_share(instance, group, stage, **options)
+    cap_id = f"frontier:{group}" if stage == "front" else f"frontier:{group}:back"
     capped = apply_overrides(
-        instance, [f"+policies.caps={{id: '{cap_id}', group: '{group}', max_share: 1.0}}"]
+        instance,
+        [f"+policies.caps={{id: '{cap_id}', group: '{group}', max_share: 1.0, stage: {stage}}}"],
     )
     path = f"policies.caps[{cap_id}].max_share"
     frame = sweep(
@@ -157,10 +165,14 @@ def hhi_frontier(
 
 
 def frontier_labels(
-    instance: Instance, measure: str, group: str | None = None, program: str | None = None
+    instance: Instance,
+    measure: str,
+    group: str | None = None,
+    program: str | None = None,
+    stage: str = "front",
 ) -> StudyLabels:
-    """Titles, axis and heading of the frontier of `measure` (and `group`, for "share";
-    `program`, for "budget")."""
+    """Titles, axis and heading of the frontier of `measure` (and `group` and `stage`, for
+    "share"; `program`, for "budget")."""
     money = instance.units.money
     if measure == "hhi":
         return StudyLabels(
@@ -188,13 +200,14 @@ def frontier_labels(
             money=money,
             xlabel="largest share of demand unmet in any one regional outage (%)",
         )
+    tier = " back-end" if stage == "back" else ""
     return StudyLabels(
         kind="frontier",
-        title=f"{instance.name}: the price of de-risking from {group}",
-        heading=f"Cost against the largest share of {group} ({money})",
+        title=f"{instance.name}: the price of de-risking from{tier} {group}",
+        heading=f"Cost against the largest{tier} share of {group} ({money})",
         money=money,
-        xlabel=f"largest share of {group} in any product, market and period (%)",
-        shares=(group,) if group is not None else None,
+        xlabel=f"largest{tier} share of {group} in any product, market and period (%)",
+        shares=None if group is None else (f"back_share_{group}" if tier else group,),
     )
 
 
@@ -246,13 +259,15 @@ def trace(
     *,
     group: str | None = None,
     program: str | None = None,
+    stage: str = "front",
     points: int = 11,
     jobs: int | None = None,
     scheduler: str | None = None,
     progress: Progress | None = None,
     **options: Any,
 ) -> pd.DataFrame:
-    """The frontier of `measure` (one of `MEASURES`): "share" of `group` (see `frontier`),
+    """The frontier of `measure` (one of `MEASURES`): "share" of `group` at `stage` (see
+    `frontier`),
     "hhi" (see `hhi_frontier`, solved in this process) or "outage" (see
     `outage_frontier`); `frontier_labels` gives its titles."""
     if measure == "hhi":
@@ -268,7 +283,7 @@ def trace(
         raise UsageError(f"measure must be one of {', '.join(MEASURES)}, got {measure!r}")
     if group is None:
         raise UsageError("the share frontier needs a group (--group): a region, bloc or supplier")
-    return frontier(instance, group, **study, **options)
+    return frontier(instance, group, stage=stage, **study, **options)
 
 
 def _solve_with_hhi_limit(

@@ -6,7 +6,8 @@ instance it derives the sparse tables again (cheap) and compares them with the b
 - if only numbers that live in the objective or in the coefficients of share rows differ
   (unit costs, tariffs, transport, fixed costs, holding costs, shortage penalties, the shares of
   caps and floors, `max_supplier_share`), it changes those entries in HiGHS in place;
-- anything else (other numbers, other index sets, scenarios) rebuilds the model from scratch.
+- anything else (other numbers, other index sets, scenarios, back-end sites) rebuilds the
+  model from scratch.
 
 Either way the previous plan is offered to HiGHS as a starting solution. The results are the
 same as `solve`'s: the plan is extracted the same way and passes the same independent check.
@@ -84,7 +85,7 @@ class Resolver:
         data = build_data(instance)
         stages = disruption_stages(instance)
         tables = time.perf_counter() - clock
-        if not stages and self._can_update(data):
+        if not stages and not data.two_tier and self._can_update(data):
             assert self._pipeline is not None
             self._update(data)
             self.updates += 1

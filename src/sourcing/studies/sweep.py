@@ -38,6 +38,30 @@ WORKER_EXIT_SECONDS = 5.0
 QUIET_TRACKER = "ignore:resource_tracker:UserWarning"
 
 
+def _group_shares(
+    instance: Instance,
+    flows: pd.DataFrame,
+    values: dict[str, Any] | None,
+    prefix: str,
+    row: dict[str, Any],
+) -> dict[str, float]:
+    """Put each region's and bloc's share of `flows` (by value if `values`) in `row`, as
+    `<prefix>_<group>`; return the regions' shares."""
+    weights = flows["product"].map(values) if values is not None else 1.0
+    totals = (flows["quantity"] * weights).groupby(flows["supplier"]).sum()
+    delivered = float(totals.sum())
+    members = group_members(instance)
+    region_shares = {}
+    for kind, groups in (("region", instance.regions), ("bloc", instance.blocs)):
+        for group in groups:
+            quantity = float(sum(q for s, q in totals.items() if s in members[group.id]))
+            share = quantity / delivered if delivered else 0.0
+            row[f"{prefix}_{group.id}"] = share
+            if kind == "region":
+                region_shares[group.id] = share
+    return region_shares
+
+
 def point_row(instance: Instance, parameters: Mapping[str, Any], results: Results) -> dict:
     """One sweep row: parameters, status, objective, cost breakdown, shares, HHI, shortage.
 
@@ -58,20 +82,16 @@ def point_row(instance: Instance, parameters: Mapping[str, Any], results: Result
     by_value = bool(len(results.flows)) and all(
         values.get(p) is not None for p in results.flows["product"]
     )
-    weights = results.flows["product"].map(values) if by_value else 1.0
-    totals = (results.flows["quantity"] * weights).groupby(results.flows["supplier"]).sum()
-    delivered = float(totals.sum())
     row["basis"] = "value" if by_value else "quantity"
-    members = group_members(instance)
-    region_shares = {}
-    for kind, groups in (("region", instance.regions), ("bloc", instance.blocs)):
-        for group in groups:
-            quantity = float(sum(q for s, q in totals.items() if s in members[group.id]))
-            share = quantity / delivered if delivered else 0.0
-            row[f"share_{group.id}"] = share
-            if kind == "region":
-                region_shares[group.id] = share
-    row["hhi"] = sum(s * s for s in region_shares.values())  # over regions, in [0, 1]
+    flows = results.flows
+    tiers = [("share", flows)]
+    if "stage" in flows.columns:  # the front end's shares, then the back end's
+        tiers = [("share", flows[flows["stage"] == "front"])]
+        tiers.append(("back_share", flows[flows["stage"] == "back"]))
+    for prefix, tier in tiers:
+        region_shares = _group_shares(instance, tier, values if by_value else None, prefix, row)
+        if prefix == "share":
+            row["hhi"] = sum(s * s for s in region_shares.values())  # over regions, in [0, 1]
     row["binding"] = ", ".join(dict.fromkeys(results.binding_policies["policy"]))
     row.update(_resilience_columns(results))
     if results.expansions is not None:
