@@ -11,7 +11,7 @@ from sourcing.check import check_plan
 from sourcing.instance.io import DEFAULT_INSTANCE, INSTANCES_DIR
 
 RECORDED = {
-    "default.yaml": 15451.169639,
+    "default.yaml": 24946.633553,
     "examples/backend-ban.yaml": 770.0,
     "examples/backend-cap.yaml": 1175.0,
     "examples/backend-export-stop.yaml": 1150.0,

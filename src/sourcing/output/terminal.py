@@ -15,7 +15,8 @@ from sourcing.explain.results import Results
 
 
 def _number(value: float, digits: int = 2) -> str:
-    return f"{value:,.{digits}f}"
+    text = f"{value:,.{digits}f}"
+    return text[1:] if text.startswith("-") and not text.strip("-0.,") else text  # no "-0.0"
 
 
 def _percent(value: float) -> str:
@@ -317,8 +318,10 @@ def resilience_text(results: Results) -> Text:
     per = resilience.get("per", "total")
     measured = {"total": "of all demand", "product": "of any product", "cell": "in any cell"}
     outages = resilience.get("outages")
+    factor = resilience.get("factor") or 0.0
+    out = "out" if factor == 0 else f"at {_percent(factor)} of its capacity"
     head = (
-        f"Resilience (any one of {', '.join(outages) if outages else 'the regions'} out, at "
+        f"Resilience (any one of {', '.join(outages) if outages else 'the regions'} {out}, at "
         f"most {_percent(resilience.get('max_outage_shortage', 0.0))} {measured[per]} unmet)"
     )
     if cost is None:
@@ -380,7 +383,8 @@ def sweep_table(frame: pd.DataFrame, title: str, shares: list[str] | None = None
     """A sweep or frontier: parameters, status, objective, shares, HHI, what binds.
 
     `shares` picks the groups whose share is shown (default: every region with supply, then
-    at the back end); a name `back_share_<group>` shows that group's back-end share.
+    the back-end shares that change from point to point); a name `back_share_<group>` shows
+    that group's back-end share.
     """
     table = _table(escape(title))
     parameters = frame.attrs.get("parameters", [])
@@ -392,7 +396,7 @@ def sweep_table(frame: pd.DataFrame, title: str, shares: list[str] | None = None
             and frame.attrs.get("kinds", {}).get(c, "region") == "region"
             and frame[c].fillna(0).max() > 0
         ]
-        shares += [c for c in frame.columns if c.startswith(BACK_SHARE) and frame[c].max() > 0]
+        shares += [c for c in frame.columns if c.startswith(BACK_SHARE) and _moves(frame[c])]
     frontier = "breakpoint" in frame.columns
     columns = [
         *parameters,
@@ -413,6 +417,12 @@ def sweep_table(frame: pd.DataFrame, title: str, shares: list[str] | None = None
     for row in frame.to_dict(orient="records"):
         table.add_row(*(escape(_cell(row.get(c), c, parameters)) for c in columns))
     return table
+
+
+def _moves(column: pd.Series) -> bool:
+    """Whether a share has supply and, over several points, changes."""
+    values = column.fillna(0)
+    return bool(values.max() > 0) and (len(values) == 1 or values.max() - values.min() > 1e-9)
 
 
 def _cell(value: Any, column: str, parameters: list[str]) -> str:
