@@ -428,3 +428,20 @@ def test_a_product_no_site_packages_is_diagnosed() -> None:
         "demand of 5 for hbm in market default, period 1 cannot be served: no supplier with a "
         "back-end site that packages it may deliver it"
     )
+
+
+def test_a_site_named_with_the_wrong_stage_is_refused() -> None:
+    caps = [{"id": "c", "group": "my-osat", "max_share": 0.3}]
+    assert _problems(policies={"caps": caps}) == [
+        (
+            "policies.caps[0].group",
+            "'my-osat' is a back-end site, which stage 'front' never matches; write stage: back",
+        )
+    ]
+    bans = [{"id": "b", "group": "eu-fab", "stage": "back"}]
+    assert _problems(policies={"bans": bans}) == [
+        (
+            "policies.bans[0].group",
+            "'eu-fab' is a supplier, which stage 'back' never matches; write stage: front",
+        )
+    ]

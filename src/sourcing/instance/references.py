@@ -267,6 +267,13 @@ def reference_problems(inst: Instance) -> Iterator[Problem]:
                     f"{path}.stage",
                     "stage 'back' matches back-end sites, and the instance has no `backend`",
                 )
+            elif seen_groups.get(policy.group) == _OTHER_TIER[policy.stage]:
+                kind, other = _TIER_NAMES[policy.stage]
+                yield Problem(
+                    f"{path}.group",
+                    f"{policy.group!r} is {kind}, which stage {policy.stage!r} never matches; "
+                    f"write stage: {other}",
+                )
 
     yield from _duplicate_problems("scenarios", [s.id for s in inst.scenarios])
     for i, scenario in enumerate(inst.scenarios):
@@ -296,6 +303,11 @@ def reference_problems(inst: Instance) -> Iterator[Problem]:
                     "required when the instance has disruption scenarios: demand may go unmet "
                     "in a disruption, at this penalty",
                 )
+
+
+_OTHER_TIER = {"front": "backend", "back": "suppliers"}
+"""The list whose ids a policy of each stage never matches."""
+_TIER_NAMES = {"front": ("a back-end site", "back"), "back": ("a supplier", "front")}
 
 
 def _value_problems(inst: Instance) -> Iterator[Problem]:
