@@ -23,7 +23,7 @@ from typing import Any
 
 import yaml
 
-from sourcing.errors import InstanceError, Problem, UsageError
+from sourcing.errors import InstanceError, Problem
 from sourcing.instance.formats import dump_yaml, parse, structure_problems, toml_problem
 from sourcing.instance.schema import Instance
 
@@ -100,7 +100,9 @@ def _kind(path: Path) -> str:
     if kind is None:
         from sourcing.instance.workbook import OTHER_SPREADSHEETS
 
-        advice = " (save the spreadsheet as .xlsx)" if path.suffix.lower() in OTHER_SPREADSHEETS else ""
+        advice = (
+            " (save the spreadsheet as .xlsx)" if path.suffix.lower() in OTHER_SPREADSHEETS else ""
+        )
         raise _file_problem(
             path, f"unsupported file type {path.suffix!r}; use {SUFFIX_LIST}{advice}"
         )
@@ -193,11 +195,12 @@ def instance_bytes(instance: Instance, kind: str) -> bytes:
 
 def dump_instance(instance: Instance, path: str | Path) -> None:
     """Write an instance to a file whose suffix picks the format, atomically: the file is
-    replaced only once the new one is complete (`UsageError` for a suffix not written)."""
+    replaced only once the new one is complete. `ValueError` for a suffix not written;
+    `UsageError` for an instance that a workbook cannot hold (see `instance_workbook`)."""
     path = Path(path)
     kind = SUFFIXES.get(path.suffix.lower())
     if kind is None:
-        raise UsageError(f"unsupported file type {path.suffix!r}; use {SUFFIX_LIST}")
+        raise ValueError(f"unsupported file type {path.suffix!r}; use {SUFFIX_LIST}")
     write_atomically(path, instance_bytes(instance, kind))
 
 

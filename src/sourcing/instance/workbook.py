@@ -151,6 +151,9 @@ class Places:
     def place(self, problem: Problem) -> Problem:
         """`problem` told by sheet, row and column instead of its field path."""
         path, message = problem.path, _cell_message(problem.message)
+        keyed = re.match(r"period '([^']*)': ", message)  # a per-period map's entry: its cell
+        if keyed and f"{path}.{key_text(keyed[1])}" in self.cells:
+            path, message = f"{path}.{key_text(keyed[1])}", message[keyed.end() :]
         if path in self.cells:
             return Problem(self.cells[path], message)
         for prefix in _prefixes(path):
@@ -257,20 +260,30 @@ def _read_grids(raw: bytes) -> list[_Grid]:
                     sheet = book[name]
                     if not isinstance(sheet, ReadOnlyWorksheet):
                         problems.append(
-                            Problem(_sheet_text(name), "a chart sheet; a workbook holds only tables")
+                            Problem(
+                                _sheet_text(name), "a chart sheet; a workbook holds only tables"
+                            )
                         )
                         continue
-                    grids.append(_read_grid(book, sheet, problems))
+                    try:
+                        grids.append(_read_grid(book, sheet, problems))
+                    except Exception as exc:  # a damaged sheet (`<v>NaN</v>`): say which
+                        problems.append(
+                            Problem(_sheet_text(name), f"a cell cannot be read ({_detail(exc)})")
+                        )
             finally:
                 book.close()
     except InstanceError:
         raise
     except Exception as exc:  # openpyxl on a damaged file: anything; say what and stop
-        detail = " ".join(str(exc).split())[:200] or type(exc).__name__
-        raise _refuse(f"not a readable Excel workbook (.xlsx): {detail}") from None
+        raise _refuse(f"not a readable Excel workbook (.xlsx): {_detail(exc)}") from None
     if problems:
         raise InstanceError(problems)
     return grids
+
+
+def _detail(exc: BaseException) -> str:
+    return " ".join(str(exc).split())[:200] or type(exc).__name__
 
 
 def _read_grid(book: Any, sheet: Any, problems: list[Problem]) -> _Grid:
@@ -380,7 +393,9 @@ class _Reader:
                 self.problem(f"{where}, row {row}, column key", "a value without a key")
                 continue
             if not isinstance(key, str):
-                self.problem(f"{where}, row {row}, column key", f"expected text, got {describe(key)}")
+                self.problem(
+                    f"{where}, row {row}, column key", f"expected text, got {describe(key)}"
+                )
                 continue
             if key in seen:
                 self.problem(
@@ -400,12 +415,14 @@ class _Reader:
                 continue
             if value is None:
                 continue
-            place = f"{where}, row {row}, column value"
+            place = f"{where}, row {row}, key {key}"
             if key in LIST_SETTINGS:
                 value = self._list(value, place, periods=key in PERIOD_LISTS)
             self._put(data, key.split("."), value, place, key)
 
-    def _put(self, data: dict[str, Any], parts: list[str], value: Any, place: str, key: str) -> None:
+    def _put(
+        self, data: dict[str, Any], parts: list[str], value: Any, place: str, key: str
+    ) -> None:
         """Set `value` at the key path `parts` of `data` (settings only)."""
         node = data
         for depth, part in enumerate(parts[:-1]):
@@ -447,7 +464,7 @@ class _Reader:
                 )
                 self.problem(where, f"no column {column} ({what}); row 1 must name it")
             return []
-        for column, name in header.items():
+        for name in header.values():
             child = next((s for s in SHEETS if s.parent == sheet.name and s.field == name), None)
             if child is not None:
                 self.problem(
@@ -504,7 +521,8 @@ class _Reader:
             if value in seen:
                 self.problem(
                     place,
-                    f"the column {value} is given twice (also column {_column_letter(seen[value])})",
+                    f"the column {value} is given twice "
+                    f"(also column {_column_letter(seen[value])})",
                 )
                 continue
             seen[value] = column
@@ -762,7 +780,7 @@ def _exact(number: float) -> bool:
     if isinstance(number, float) and not math.isfinite(number):
         return False
     try:
-        return type(number)(float("%.16g" % number)) == number
+        return type(number)(float(f"{number:.16g}")) == number
     except (OverflowError, ValueError):
         return False
 
