@@ -624,21 +624,17 @@ def instance_workbook(instance: Instance) -> bytes:
     """The workbook of `instance` (the bytes of an .xlsx file) that reads back as `instance`.
 
     `UsageError` if some text cannot be a cell's (a control character, longer than Excel
-    holds) or an id in a list holds a comma.
+    holds) or an item of a list holds a comma; checked before anything is written.
     """
     from openpyxl import Workbook
 
     data = instance.model_dump(by_alias=True, exclude_none=True, exclude_defaults=True)
     data["name"] = instance.name
     periods = {period_key(p): i for i, p in enumerate(instance.periods)}
-    book = Workbook(write_only=True)
-    settings = book.create_sheet(SETTINGS)
-    _layout(settings, [30, 60])
-    settings.append(list(SETTINGS_COLUMNS))
-    for key, value in _settings_rows(instance, data):
-        path = key
-        cell = _cell_value(settings, value, path, list_of=key if key in LIST_SETTINGS else None)
-        settings.append([key, cell])
+    settings = [[key, _plain(value, key)] for key, value in _settings_rows(instance, data)]
+    tables: list[tuple[str, list[str], list[list[Any]]]] = [
+        (SETTINGS, list(SETTINGS_COLUMNS), settings)
+    ]
     parents: dict[str, list[dict[str, Any]]] = {}
     for sheet in SHEETS:
         if sheet.parent is None:
@@ -662,7 +658,15 @@ def instance_workbook(instance: Instance) -> bytes:
                     paths.append(f"{sheet.list_path}[{i}].{sheet.field}[{j}]")
             if not rows:
                 continue
-        _write_sheet(book, sheet, rows, paths, periods)
+        columns = _columns(sheet, rows, periods)
+        tables.append((sheet.name, columns, _table(columns, rows, paths)))
+    book = Workbook(write_only=True)
+    for name, columns, values in tables:
+        target = book.create_sheet(name)
+        _layout(target, [30, 60] if name == SETTINGS else [len(c) for c in columns])
+        target.append(columns)
+        for row in values:
+            target.append([_cell(target, value) for value in row])
     return workbook_bytes(book)
 
 
@@ -720,17 +724,9 @@ def _columns(sheet: Sheet, rows: list[dict[str, Any]], periods: dict[str, int]) 
     return sorted(seen, key=seen.__getitem__)
 
 
-def _write_sheet(
-    book: Workbook,
-    sheet: Sheet,
-    rows: list[dict[str, Any]],
-    paths: list[str],
-    periods: dict[str, int],
-) -> None:
-    target = book.create_sheet(sheet.name)
-    columns = _columns(sheet, rows, periods)
-    _layout(target, [len(name) for name in columns])
-    target.append(columns)
+def _table(columns: list[str], rows: list[dict[str, Any]], paths: list[str]) -> list[list[Any]]:
+    """The cells of `rows` under `columns` (keyed maps flattened: `capacity.2026`)."""
+    table = []
     for row, path in zip(rows, paths, strict=True):
         flat: dict[str, Any] = {}
         for key, value in row.items():
@@ -739,36 +735,30 @@ def _write_sheet(
                     flat[f"{key}.{sub}"] = item
             else:
                 flat[key] = value
-        target.append(
-            [
-                _cell_value(
-                    target,
-                    flat.get(name),
-                    f"{path}.{name}",
-                    list_of=name if name in LIST_COLUMNS else None,
-                )
-                for name in columns
-            ]
-        )
+        table.append([_plain(flat.get(name), f"{path}.{name}") for name in columns])
+    return table
 
 
-def _cell_value(sheet: Any, value: Any, path: str, list_of: str | None = None) -> Any:
-    """What a cell holds for `value`: lists as comma-separated text, text that starts with
-    `=` as text (not a formula), numbers exactly (all the digits a float needs)."""
-    from openpyxl.cell import WriteOnlyCell
-
+def _plain(value: Any, path: str) -> Any:
+    """What a cell holds for `value` (lists as comma-separated text); `UsageError` for text
+    a cell cannot hold."""
     if isinstance(value, list):
         value = ", ".join(_list_item(item, path) for item in value)
-    if value is None:
-        return None
     if isinstance(value, str):
         _check_text(value, path)
+    return value
+
+
+def _cell(sheet: Any, value: Any) -> Any:
+    """A write-only cell for `value`: text as text (`=...` is not a formula), numbers exactly
+    (all the digits a float needs, where openpyxl would write 16)."""
+    from openpyxl.cell import WriteOnlyCell
+
+    if isinstance(value, str):
         cell = WriteOnlyCell(sheet, value)
         cell.data_type = "s"  # never a formula, whatever the text
         return cell
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, int | float) and not _exact(value):
+    if isinstance(value, int | float) and not isinstance(value, bool) and not _exact(value):
         cell = WriteOnlyCell(sheet, value)
         cell._value = repr(float(value)) if isinstance(value, float) else str(value)
         return cell
