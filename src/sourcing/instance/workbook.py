@@ -456,20 +456,20 @@ class _Reader:
         if needs_id and "id" not in columns:
             missing.insert(0, "id")
         if rows and missing:
-            for column in missing:
+            for needed in missing:
                 what = (
                     f"it names the {_PARENT_KINDS[sheet.parent]} of each row"
-                    if sheet.parent and column == sheet.key
+                    if sheet.parent and needed == sheet.key
                     else "it names each entry"
                 )
-                self.problem(where, f"no column {column} ({what}); row 1 must name it")
+                self.problem(where, f"no column {needed} ({what}); row 1 must name it")
             return []
-        for name in header.values():
-            child = next((s for s in SHEETS if s.parent == sheet.name and s.field == name), None)
+        for key in header.values():
+            child = next((s for s in SHEETS if s.parent == sheet.name and s.field == key), None)
             if child is not None:
                 self.problem(
-                    f"{where}, row 1, column {name}",
-                    f"{name} go on the sheet {child.name}, one row each",
+                    f"{where}, row 1, column {key}",
+                    f"{key} go on the sheet {child.name}, one row each",
                 )
         entries: list[dict[str, Any]] = []
         places: list[tuple[int, dict[str, str]]] = []
