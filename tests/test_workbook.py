@@ -343,6 +343,15 @@ def test_template_workbook_has_the_documented_sheets() -> None:
             "sheet regions",
         ),
         (
+            set_cell("suppliers", 1, 5, "offers"),
+            "sheet suppliers, row 1, column offers: offers go on the sheet offers, one row each",
+        ),
+        (
+            set_cell("settings", 4, 1, "policies.caps"),
+            "sheet settings, row 4, column key: policies.caps is not a setting: its entries go "
+            "on the sheet caps",
+        ),
+        (
             changed(blocs=[["id", "members"], ["b", "CN, XX"]]),
             "sheet blocs, row 2, column members (item 2): unknown region, bloc or supplier 'XX'",
         ),
