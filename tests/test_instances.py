@@ -12,6 +12,7 @@ from sourcing.instance.io import DEFAULT_INSTANCE, INSTANCES_DIR
 
 RECORDED = {
     "default.yaml": 24946.633553,
+    "default.xlsx": 24946.633553,  # the template workbook: the same instance
     "examples/backend-ban.yaml": 770.0,
     "examples/backend-cap.yaml": 1175.0,
     "examples/backend-export-stop.yaml": 1150.0,
@@ -38,7 +39,7 @@ RECORDED = {
 
 
 def bundled_files() -> list[str]:
-    suffixes = {".yaml", ".yml", ".json", ".toml"}
+    suffixes = {".yaml", ".yml", ".json", ".toml", ".xlsx"}
     return sorted(
         str(p.relative_to(INSTANCES_DIR))
         for p in INSTANCES_DIR.rglob("*")

@@ -397,7 +397,7 @@ def test_unsupported_suffix(tmp_path: Path, name: str) -> None:
     path = write(tmp_path, name, YAML_TEXT)
     suffix = path.suffix
     assert error_lines(path) == [
-        f"{path}: unsupported file type {suffix!r}; use .yaml, .yml, .json or .toml"
+        f"{path}: unsupported file type {suffix!r}; use .yaml, .yml, .json, .toml or .xlsx"
     ]
 
 
@@ -425,7 +425,7 @@ def test_yaml_duplicate_key_is_reported(tmp_path: Path) -> None:
 # --- dump_instance --------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("suffix", ["yaml", "yml", "json", "toml"])
+@pytest.mark.parametrize("suffix", ["yaml", "yml", "json", "toml", "xlsx"])
 def test_dump_round_trips(tmp_path: Path, suffix: str) -> None:
     original = load_instance(write(tmp_path, "source.json", JSON_TEXT))
     target = tmp_path / f"copy.{suffix}"
@@ -433,7 +433,7 @@ def test_dump_round_trips(tmp_path: Path, suffix: str) -> None:
     assert load_instance(target) == original
 
 
-@pytest.mark.parametrize("suffix", ["yaml", "json", "toml"])
+@pytest.mark.parametrize("suffix", ["yaml", "json", "toml", "xlsx"])
 def test_dump_round_trips_the_minimal_defaults(tmp_path: Path, suffix: str) -> None:
     original = load_instance(EXAMPLES / "minimal.yaml")
     target = tmp_path / f"copy.{suffix}"
@@ -443,7 +443,7 @@ def test_dump_round_trips_the_minimal_defaults(tmp_path: Path, suffix: str) -> N
     assert copy.markets[0].id == "default" and copy.periods == [1]
 
 
-@pytest.mark.parametrize("suffix", ["yaml", "json", "toml"])
+@pytest.mark.parametrize("suffix", ["yaml", "json", "toml", "xlsx"])
 def test_dump_round_trips_text_keyed_period_maps(tmp_path: Path, suffix: str) -> None:
     original = load_instance(write(tmp_path, "source.json", PER_PERIOD["json"]))
     target = tmp_path / f"copy.{suffix}"

@@ -1,18 +1,17 @@
-"""`sourcing validate` and `sourcing schema`: instance files without solving."""
+"""`sourcing validate`, `sourcing convert` and `sourcing schema`: instance files without
+solving."""
 
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
-from sourcing.instance.io import load_instance
-
-if TYPE_CHECKING:  # the command line imports what a command uses when it runs
-    pass
 from sourcing.cli.app import EXIT_OK, count, debug_option, format_option, guarded, main
+from sourcing.errors import UsageError
+from sourcing.instance.io import SUFFIX_LIST, SUFFIXES, dump_instance, load_instance
 
 
 @main.command()
@@ -35,6 +34,35 @@ def validate(instance: Path, fmt: str) -> int:
     else:
         text = ", ".join(count(n, noun.removesuffix("s")) for noun, n in counts.items())
         click.echo(f"{instance}: valid ({text})")
+    return EXIT_OK
+
+
+@main.command()
+@click.argument("source", metavar="IN", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("target", metavar="OUT", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Replace OUT if it exists.")
+@debug_option
+@guarded
+def convert(source: Path, target: Path, force: bool) -> int:
+    """Convert the instance IN to OUT: YAML, JSON, TOML or an Excel workbook (.xlsx), each
+    way, by suffix.
+
+    IN is validated first; OUT is written only if it is valid, atomically, and holds the same
+    instance (comments of a YAML file are not carried over). An existing OUT is replaced only
+    with --force.
+    """
+    if target.suffix.lower() not in SUFFIXES:
+        raise UsageError(f"{target}: unsupported file type {target.suffix!r}; use {SUFFIX_LIST}")
+    loaded = load_instance(source)
+    if os.path.lexists(target) and not force:
+        raise UsageError(f"{target} exists; use --force to replace it")
+    if target.is_dir():
+        raise UsageError(f"{target} is a folder")
+    try:
+        dump_instance(loaded, target)
+    except OSError as exc:
+        raise UsageError(f"cannot write {target}: {exc.strerror or exc}") from None
+    click.echo(f"{source} -> {target}")
     return EXIT_OK
 
 

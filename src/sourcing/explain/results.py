@@ -37,6 +37,7 @@ from sourcing.model.build import outage_groups
 from sourcing.model.data import ModelData
 from sourcing.output.outdir import csv_file, text_file
 from sourcing.output.outdir import write as write_run
+from sourcing.output.spreadsheet import results_workbook
 from sourcing.plan import Plan
 
 OUTPUT_FILES = (
@@ -54,6 +55,7 @@ OUTPUT_FILES = (
     "expansions.csv",
     "paths.csv",
     "summary.json",
+    "results.xlsx",
 )
 """Every file `Results.to_dir` may write."""
 COST_COMPONENTS = ("fixed", "purchase", "tariff", "transport", "holding", "shortage", "risk")
@@ -239,7 +241,8 @@ class Results:
         return tables
 
     def to_dir(self, directory: str | Path) -> Path:
-        """Write the CSV tables and summary.json into `directory` (created if missing).
+        """Write the CSV tables, summary.json and results.xlsx (the summary and every table,
+        one sheet each) into `directory` (created if missing).
 
         Written by `sourcing.output.outdir.write` as one run of `solve`: each file atomically, with
         the manifest `sourcing-run.json` listing them; the files of the earlier run in
@@ -249,8 +252,10 @@ class Results:
         part-way leaves the earlier run, the new one, or an incomplete manifest that lists every
         file it may have left, which the next run into `directory` cleans up.
         """
-        files = {name: csv_file(table) for name, table in self.tables().items()}
+        tables = self.tables()
+        files = {name: csv_file(table) for name, table in tables.items()}
         files["summary.json"] = text_file(self.to_json() + "\n")
+        files["results.xlsx"] = results_workbook(tables, self.to_dict())
         return write_run(directory, files, command="solve")
 
 

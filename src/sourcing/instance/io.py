@@ -1,17 +1,21 @@
-"""Read and write instance files (YAML, JSON, TOML) and export the JSON Schema.
+"""Read and write instance files (YAML, JSON, TOML, Excel workbooks) and export the JSON Schema.
 
 A file means what it says or is refused: it must be a regular file of at most
 `MAX_FILE_BYTES`, UTF-8 (a leading byte-order mark is fine), without a key given twice in any
 format, and YAML numbers, booleans and nulls are read as YAML 1.2 says (`1e6` is a number,
 `yes` and `0x1A`... see docs/model.md), the same by libyaml and by the pure-Python reader.
+Workbooks (`.xlsx`) are read by `sourcing.instance.workbook`, which names each problem's sheet,
+row and column. Files are written atomically (a temporary beside the file, then a rename).
 """
 
 from __future__ import annotations
 
 import codecs
+import contextlib
 import json
 import os
 import re
+import secrets
 import stat
 import tomllib
 from pathlib import Path
@@ -23,7 +27,8 @@ from sourcing.errors import InstanceError, Problem
 from sourcing.instance.formats import dump_yaml, parse, structure_problems, toml_problem
 from sourcing.instance.schema import Instance
 
-SUFFIXES = {".yaml": "yaml", ".yml": "yaml", ".json": "json", ".toml": "toml"}
+SUFFIXES = {".yaml": "yaml", ".yml": "yaml", ".json": "json", ".toml": "toml", ".xlsx": "xlsx"}
+SUFFIX_LIST = ".yaml, .yml, .json, .toml or .xlsx"
 MAX_FILE_BYTES = 256 * 2**20
 """The largest instance file read (256 MiB); docs/limits.md."""
 
@@ -44,7 +49,16 @@ def _file_problem(path: Path, message: str) -> InstanceError:
 
 
 def _read_text(path: Path) -> str:
-    """The text of a regular file of at most `MAX_FILE_BYTES`, UTF-8 with or without a BOM.
+    """The text of a regular file of at most `MAX_FILE_BYTES`, UTF-8 with or without a BOM."""
+    raw = _read_bytes(path)
+    try:
+        return raw.removeprefix(codecs.BOM_UTF8).decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise _file_problem(path, f"cannot read file: {exc}") from None
+
+
+def _read_bytes(path: Path) -> bytes:
+    """The bytes of a regular file of at most `MAX_FILE_BYTES`.
 
     Anything else (a directory, a FIFO, a device such as /dev/zero) is refused without
     reading it; the file is opened non-blocking, so a FIFO put there since cannot hang it.
@@ -64,10 +78,7 @@ def _read_text(path: Path) -> str:
         raise _file_problem(path, f"cannot read file: {exc.strerror or exc}") from None
     if len(raw) > MAX_FILE_BYTES:  # it grew while read
         raise _file_problem(path, _too_large())
-    try:
-        return raw.removeprefix(codecs.BOM_UTF8).decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise _file_problem(path, f"cannot read file: {exc}") from None
+    return raw
 
 
 def _check_regular(path: Path, status: os.stat_result) -> None:
@@ -83,15 +94,33 @@ def _too_large() -> str:
     return f"file is larger than {size}, the largest instance file read"
 
 
-def read_data(path: str | Path) -> Any:
-    """Parse an instance file into plain data; syntax errors name their line, repeated keys
-    their field path."""
-    path = Path(path)
+def _kind(path: Path) -> str:
+    """The format of `path` by its suffix; `InstanceError` for one that is not read."""
     kind = SUFFIXES.get(path.suffix.lower())
     if kind is None:
-        raise _file_problem(
-            path, f"unsupported file type {path.suffix!r}; use .yaml, .yml, .json or .toml"
+        from sourcing.instance.workbook import OTHER_SPREADSHEETS
+
+        advice = (
+            " (save the spreadsheet as .xlsx)" if path.suffix.lower() in OTHER_SPREADSHEETS else ""
         )
+        raise _file_problem(
+            path, f"unsupported file type {path.suffix!r}; use {SUFFIX_LIST}{advice}"
+        )
+    return kind
+
+
+def read_data(path: str | Path) -> Any:
+    """Parse an instance file into plain data; syntax errors name their line, repeated keys
+    their field path (a workbook's problems their sheet, row and column)."""
+    path = Path(path)
+    kind = _kind(path)
+    if kind == "xlsx":
+        from sourcing.instance.workbook import read_workbook
+
+        try:
+            return read_workbook(_read_bytes(path))[0]
+        except InstanceError as exc:
+            raise exc.with_source(str(path)) from None
     text = _read_text(path)
     if not text.strip():
         raise _file_problem(path, "file is empty")
@@ -133,15 +162,24 @@ def _one_line(text: str) -> str:
 def load_instance(path: str | Path | None = None) -> Instance:
     """Load and validate an instance file; None loads the bundled default instance."""
     path = DEFAULT_INSTANCE if path is None else Path(path)
+    if _kind(path) == "xlsx":
+        from sourcing.instance.workbook import load_workbook_instance
+
+        try:
+            return load_workbook_instance(_read_bytes(path), str(path))
+        except InstanceError as exc:
+            raise exc if exc.source else exc.with_source(str(path)) from None
     return Instance.from_data(read_data(path), source=str(path))
 
 
-def dump_instance(instance: Instance, path: str | Path) -> None:
-    """Write an instance to a file whose suffix picks the format."""
-    path = Path(path)
+def instance_bytes(instance: Instance, kind: str) -> bytes:
+    """The file of `instance` in format `kind` ("yaml", "json", "toml" or "xlsx")."""
+    if kind == "xlsx":
+        from sourcing.instance.workbook import instance_workbook
+
+        return instance_workbook(instance)
     data = instance.model_dump(by_alias=True, exclude_none=True, exclude_defaults=True)
     data["name"] = instance.name
-    kind = SUFFIXES.get(path.suffix.lower())
     if kind == "yaml":
         text = dump_yaml(data)
     elif kind == "json":
@@ -151,8 +189,35 @@ def dump_instance(instance: Instance, path: str | Path) -> None:
 
         text = tomli_w.dumps(text_keys(data))
     else:
-        raise ValueError(f"unsupported file type {path.suffix!r}")
-    path.write_text(text, encoding="utf-8")
+        raise ValueError(f"unknown format {kind!r}")
+    return text.encode("utf-8")
+
+
+def dump_instance(instance: Instance, path: str | Path) -> None:
+    """Write an instance to a file whose suffix picks the format, atomically: the file is
+    replaced only once the new one is complete. `ValueError` for a suffix not written;
+    `UsageError` for an instance that a workbook cannot hold (see `instance_workbook`)."""
+    path = Path(path)
+    kind = SUFFIXES.get(path.suffix.lower())
+    if kind is None:
+        raise ValueError(f"unsupported file type {path.suffix!r}; use {SUFFIX_LIST}")
+    write_atomically(path, instance_bytes(instance, kind))
+
+
+def write_atomically(path: Path, content: bytes) -> None:
+    """Write `content` to `path` through a hidden temporary beside it, flushed, then renamed
+    onto `path`: a reader sees the old file or the new one, never a part."""
+    temporary = path.with_name(f".{path.stem}.{secrets.token_hex(4)}.tmp{path.suffix}")
+    try:
+        with open(temporary, "xb") as handle:
+            handle.write(content)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+        raise
 
 
 def text_keys(value: Any) -> Any:
