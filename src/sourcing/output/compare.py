@@ -133,13 +133,18 @@ def contract_table(comparison: Comparison) -> Table:
 
 
 def policy_table(comparison: Comparison) -> Table:
-    table = _table("Policies that start or stop binding")
-    for column in [*POLICY_HEADS, "periods A", "periods B", "price A", "price B"]:
-        table.add_column(column, justify="right" if column.startswith("price") else "left")
+    table = _table("Policies that start or stop binding (price: mean per point)")
+    heads = [h for h in POLICY_HEADS if h != "kind"]
+    for column in [*heads, "periods A", "periods B", "price A", "price B"]:
+        table.add_column(
+            column,
+            justify="right" if column.startswith("price") else "left",
+            no_wrap=column in ("policy", "product", "supplier"),
+        )
     for row in comparison.policies.to_dict("records"):
         table.add_row(
             row["change"],
-            *(escape(str(row[k]) or "-") for k in ("policy", "kind", "product", "market")),
+            *(escape(str(row[k]) or "-") for k in ("policy", "product", "market")),
             escape(str(row["supplier"])),
             escape(row["periods_a"] or "-"),
             escape(row["periods_b"] or "-"),
