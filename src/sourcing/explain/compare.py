@@ -352,7 +352,7 @@ def _text(value: Any) -> str:
 
 def _policies(a: Side, b: Side) -> pd.DataFrame:
     before, after = _binding(a), _binding(b)
-    rows = []
+    rows: list[dict[str, Any]] = []
     for key in [*before, *(k for k in after if k not in before)]:
         was, now = before.get(key), after.get(key)
         if was and now and was["periods"] == now["periods"]:
