@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from sourcing import Instance, Results, solve
 
@@ -95,3 +97,38 @@ def cli() -> Callable[..., Any]:
         return result
 
     return _invoke
+
+
+HOSTILE = "<script>alert(1)</script>"
+HOSTILE_DATA: Data = {
+    "name": f"evil {HOSTILE}",
+    "units": {"quantity": "<b>units</b>", "money": "<img src=x onerror=alert(2)>"},
+    "regions": [{"id": '"><svg onload=alert(3)>'}, {"id": "JP&amp;"}],
+    "products": [{"id": "</title><script>alert(4)</script>"}],
+    "suppliers": [
+        {
+            "id": "<i>cn</i>",
+            "name": HOSTILE,
+            "region": '"><svg onload=alert(3)>',
+            "offers": [{"product": "</title><script>alert(4)</script>", "unit_cost": 6}],
+        },
+        {
+            "id": "jp'",
+            "name": "Japanese 'fab' & co",
+            "region": "JP&amp;",
+            "offers": [{"product": "</title><script>alert(4)</script>", "unit_cost": 10}],
+        },
+    ],
+    "demand": [{"product": "</title><script>alert(4)</script>", "quantity": 100}],
+    "policies": {
+        "caps": [{"id": "<u>cap</u>", "group": '"><svg onload=alert(3)>', "max_share": 0.2}]
+    },
+}
+
+
+@pytest.fixture
+def hostile(tmp_path: Path) -> Path:
+    """An instance file whose ids, names and units are HTML and script (a valid instance)."""
+    path = tmp_path / "hostile.yaml"
+    path.write_text(yaml.safe_dump(HOSTILE_DATA), encoding="utf-8")
+    return path

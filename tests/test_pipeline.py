@@ -145,9 +145,14 @@ def test_a_study_is_written_as_one_run(tmp_path: Path) -> None:
     instance = load_instance(CAPS)
     frame = sweep(instance, {CAP_PATH: [0.2, 0.5]}, jobs=1)
     out = write_study(frame, tmp_path / "study", sweep_labels(instance))
-    assert sorted(p.name for p in out.iterdir()) == [MANIFEST, "sweep.csv", "sweep.png"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        "report.html",
+        MANIFEST,
+        "sweep.csv",
+        "sweep.png",
+    ]
     table = pd.read_csv(out / "sweep.csv")
     assert table["objective"].tolist() == [920.0, 800.0]  # 50 from China: 300 + 500
     manifest = json.loads((out / MANIFEST).read_text())
     assert (manifest["command"], manifest["complete"]) == ("sweep", True)
-    assert sorted(manifest["files"]) == ["sweep.csv", "sweep.png"]
+    assert sorted(manifest["files"]) == ["report.html", "sweep.csv", "sweep.png"]

@@ -373,7 +373,12 @@ def test_sweep_command_output_dir(tmp_path: Path) -> None:
         "--jobs", "1", "--output", out, "--format", "json",
     )  # fmt: skip
     assert result.exit_code == 0, result.stderr
-    assert sorted(p.name for p in out.iterdir()) == ["sourcing-run.json", "sweep.csv", "sweep.png"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        "report.html",
+        "sourcing-run.json",
+        "sweep.csv",
+        "sweep.png",
+    ]
     assert (out / "sweep.png").read_bytes()[:8] == PNG_MAGIC
     table = pd.read_csv(out / "sweep.csv")
     records = json.loads(result.stdout)  # stdout still holds only the JSON
@@ -479,6 +484,7 @@ def test_frontier_command_json_and_output(tmp_path: Path) -> None:
     assert sorted(p.name for p in out.iterdir()) == [
         "frontier.csv",
         "frontier.png",
+        "report.html",
         "sourcing-run.json",
     ]
     assert (out / "frontier.png").read_bytes()[:8] == PNG_MAGIC

@@ -69,7 +69,7 @@ def _solve(
 @click.option(
     "--output",
     type=click.Path(file_okay=False, path_type=Path),
-    help="Write flows.csv, shares.csv, summary.json, ... into this directory.",
+    help="Write flows.csv, shares.csv, summary.json, report.html, ... into this directory.",
 )
 @solver_options
 @click.option(

@@ -104,7 +104,7 @@ parallel_options = [
     click.option(
         "--output",
         type=click.Path(file_okay=False, path_type=Path),
-        help="Write a CSV and a PNG picture of the study into this directory.",
+        help="Write a CSV, a PNG picture and report.html of the study into this directory.",
     ),
 ]
 

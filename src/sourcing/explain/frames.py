@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import pandas as pd
@@ -18,3 +19,16 @@ def frame(rows: list[dict[str, Any]], columns: list[str]) -> pd.DataFrame:
         },
         columns=columns,
     )
+
+
+def records(table: pd.DataFrame) -> list[dict[str, Any]]:
+    """The rows of `table` as JSON-ready objects: plain Python values, NaN as None."""
+    return [{k: _plain(v) for k, v in row.items()} for row in table.to_dict(orient="records")]
+
+
+def _plain(value: Any) -> Any:
+    if hasattr(value, "item"):
+        value = value.item()
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value

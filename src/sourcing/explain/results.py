@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -13,6 +12,7 @@ import pandas as pd
 from sourcing.check import plan_costs, plan_stock
 from sourcing.errors import InfeasibleError, NoSolutionError
 from sourcing.explain.frames import frame
+from sourcing.explain.frames import records as _records
 from sourcing.explain.investment import (
     INVESTMENT_COSTS,
     expansion_columns,
@@ -56,6 +56,7 @@ OUTPUT_FILES = (
     "paths.csv",
     "summary.json",
     "results.xlsx",
+    "report.html",
 )
 """Every file `Results.to_dir` may write."""
 COST_COMPONENTS = ("fixed", "purchase", "tariff", "transport", "holding", "shortage", "risk")
@@ -241,8 +242,8 @@ class Results:
         return tables
 
     def to_dir(self, directory: str | Path) -> Path:
-        """Write the CSV tables, summary.json and results.xlsx (the summary and every table,
-        one sheet each) into `directory` (created if missing).
+        """Write the CSV tables, summary.json, results.xlsx (the summary and every table, one
+        sheet each) and report.html into `directory` (created if missing).
 
         Written by `sourcing.output.outdir.write` as one run of `solve`: each file atomically, with
         the manifest `sourcing-run.json` listing them; the files of the earlier run in
@@ -252,23 +253,14 @@ class Results:
         part-way leaves the earlier run, the new one, or an incomplete manifest that lists every
         file it may have left, which the next run into `directory` cleans up.
         """
+        from sourcing.output.report import REPORT, results_page
+
         tables = self.tables()
         files = {name: csv_file(table) for name, table in tables.items()}
         files["summary.json"] = text_file(self.to_json() + "\n")
         files["results.xlsx"] = results_workbook(tables, self.to_dict())
+        files[REPORT] = text_file(results_page(self))
         return write_run(directory, files, command="solve")
-
-
-def _records(table: pd.DataFrame) -> list[dict[str, Any]]:
-    return [{k: _plain(v) for k, v in row.items()} for row in table.to_dict(orient="records")]
-
-
-def _plain(value: Any) -> Any:
-    if hasattr(value, "item"):
-        value = value.item()
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    return value
 
 
 FLOW_COLUMNS = [

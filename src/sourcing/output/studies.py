@@ -1,4 +1,5 @@
-"""Sweeps and frontiers for people: their labels, and their files (a CSV and a PNG picture)."""
+"""Sweeps and frontiers for people: their labels, and their files (a CSV, a PNG picture and
+report.html)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import pandas as pd
 
 from sourcing.output import outdir
 from sourcing.output.plots import plot_frontier, plot_sweep
+from sourcing.output.report import REPORT, study_page
 
 
 @dataclass(frozen=True)
@@ -26,9 +28,9 @@ class StudyLabels:
     shares: tuple[str, ...] | None = None
 
 
-def study_files(kind: str) -> tuple[str, str]:
-    """The files a study of `kind` writes: `kind`.csv and `kind`.png."""
-    return f"{kind}.csv", f"{kind}.png"
+def study_files(kind: str) -> tuple[str, str, str]:
+    """The files a study of `kind` writes: `kind`.csv, `kind`.png and report.html."""
+    return f"{kind}.csv", f"{kind}.png", REPORT
 
 
 def draw(frame: pd.DataFrame, path: Path, labels: StudyLabels) -> Path:
@@ -46,8 +48,12 @@ def draw(frame: pd.DataFrame, path: Path, labels: StudyLabels) -> Path:
 
 
 def write_study(frame: pd.DataFrame, output: str | Path, labels: StudyLabels) -> Path:
-    """`kind`.csv and `kind`.png into `output`, as one run of the command `kind` (through the
-    one writer of output folders, `sourcing.output.outdir`)."""
-    table, picture = study_files(labels.kind)
-    files = {table: outdir.csv_file(frame), picture: lambda path: draw(frame, path, labels)}
+    """`kind`.csv, `kind`.png and report.html into `output`, as one run of the command `kind`
+    (through the one writer of output folders, `sourcing.output.outdir`)."""
+    table, picture, report = study_files(labels.kind)
+    files = {
+        table: outdir.csv_file(frame),
+        picture: lambda path: draw(frame, path, labels),
+        report: outdir.text_file(study_page(frame, labels)),
+    }
     return outdir.write(output, files, command=labels.kind)
