@@ -18,7 +18,7 @@ from sourcing import Instance, load_instance, solve
 from sourcing.cli import main
 from sourcing.errors import InstanceError, UsageError
 from sourcing.instance import io as instance_io
-from sourcing.instance import workbook
+from sourcing.instance.workbook import grid as workbook_grid
 from sourcing.instance.io import DEFAULT_INSTANCE, INSTANCES_DIR, dump_instance
 
 BUNDLED = sorted(
@@ -515,7 +515,7 @@ def test_far_away_cell_is_cheap(tmp_path: Path) -> None:
 
 def test_workbook_that_unpacks_too_far(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = book(tmp_path, SHEETS)
-    monkeypatch.setattr(workbook, "MAX_UNPACKED_BYTES", 2**20 // 2)
+    monkeypatch.setattr(workbook_grid, "MAX_UNPACKED_BYTES", 2**20 // 2)
     _rewrite(path, "docProps/app.xml", b"<", b"<!--" + b" " * 2**20 + b"--><")
     assert error_lines(path) == [
         f"{path}: the workbook unpacks to more than 0 MiB, the most an instance workbook may hold"
