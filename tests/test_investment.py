@@ -166,6 +166,7 @@ def test_the_budget_frontier_from_the_command_line(tmp_path: Any) -> None:
         "frontier.csv",
         "frontier.png",
         "report.html",
+        "results.xlsx",
     ]
 
 

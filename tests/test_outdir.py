@@ -225,7 +225,9 @@ def test_a_later_run_removes_the_earlier_runs_other_files(tmp_path: Path) -> Non
 
     result = _invoke("sweep", CAPS, "--set", CAPS_SETTING, "--jobs", "1", "--output", out)
     assert result.exit_code == 0, result.output
-    _assert_one_complete_run(out, "sweep", ["sweep.csv", "sweep.png", "report.html"])
+    _assert_one_complete_run(
+        out, "sweep", ["sweep.csv", "sweep.png", "results.xlsx", "report.html"]
+    )
 
     assert _invoke("solve", CAPS, "--output", out).exit_code == 0
     _assert_one_complete_run(out, "solve", BASE_FILES)  # sweep.csv and sweep.png gone
@@ -563,7 +565,9 @@ def test_sweep_output(tmp_path: Path) -> None:
     assert _invoke("solve", CAPS, "--output", out).exit_code == 0
     result = _invoke("sweep", CAPS, "--set", CAPS_SETTING, "--jobs", "1", "--output", out)
     assert result.exit_code == 0, result.output
-    _assert_one_complete_run(out, "sweep", ["sweep.csv", "sweep.png", "report.html"])
+    _assert_one_complete_run(
+        out, "sweep", ["sweep.csv", "sweep.png", "results.xlsx", "report.html"]
+    )
 
 
 def test_frontier_output(tmp_path: Path) -> None:
@@ -574,7 +578,9 @@ def test_frontier_output(tmp_path: Path) -> None:
     frontier = ["frontier", CAPS, "--group", "CN", "--points", "2", "--jobs", "1"]
     result = _invoke(*frontier, "--output", out)
     assert result.exit_code == 0, result.output
-    _assert_one_complete_run(out, "frontier", ["frontier.csv", "frontier.png", "report.html"])
+    _assert_one_complete_run(
+        out, "frontier", ["frontier.csv", "frontier.png", "results.xlsx", "report.html"]
+    )
 
 
 def test_bench_output(tmp_path: Path) -> None:

@@ -147,6 +147,7 @@ def test_a_study_is_written_as_one_run(tmp_path: Path) -> None:
     out = write_study(frame, tmp_path / "study", sweep_labels(instance))
     assert sorted(p.name for p in out.iterdir()) == [
         "report.html",
+        "results.xlsx",
         MANIFEST,
         "sweep.csv",
         "sweep.png",
@@ -155,4 +156,4 @@ def test_a_study_is_written_as_one_run(tmp_path: Path) -> None:
     assert table["objective"].tolist() == [920.0, 800.0]  # 50 from China: 300 + 500
     manifest = json.loads((out / MANIFEST).read_text())
     assert (manifest["command"], manifest["complete"]) == ("sweep", True)
-    assert sorted(manifest["files"]) == ["report.html", "sweep.csv", "sweep.png"]
+    assert sorted(manifest["files"]) == ["report.html", "results.xlsx", "sweep.csv", "sweep.png"]

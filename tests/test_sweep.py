@@ -375,6 +375,7 @@ def test_sweep_command_output_dir(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.stderr
     assert sorted(p.name for p in out.iterdir()) == [
         "report.html",
+        "results.xlsx",
         "sourcing-run.json",
         "sweep.csv",
         "sweep.png",
@@ -485,6 +486,7 @@ def test_frontier_command_json_and_output(tmp_path: Path) -> None:
         "frontier.csv",
         "frontier.png",
         "report.html",
+        "results.xlsx",
         "sourcing-run.json",
     ]
     assert (out / "frontier.png").read_bytes()[:8] == PNG_MAGIC

@@ -18,8 +18,8 @@ from sourcing import Instance, load_instance, solve
 from sourcing.cli import main
 from sourcing.errors import InstanceError, UsageError
 from sourcing.instance import io as instance_io
-from sourcing.instance.workbook import grid as workbook_grid
 from sourcing.instance.io import DEFAULT_INSTANCE, INSTANCES_DIR, dump_instance
+from sourcing.instance.workbook import grid as workbook_grid
 
 BUNDLED = sorted(
     str(p.relative_to(INSTANCES_DIR))

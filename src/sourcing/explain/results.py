@@ -37,7 +37,7 @@ from sourcing.model.build import outage_groups
 from sourcing.model.data import ModelData
 from sourcing.output.outdir import csv_file, text_file
 from sourcing.output.outdir import write as write_run
-from sourcing.output.spreadsheet import results_workbook
+from sourcing.output.spreadsheet import WORKBOOK, results_workbook
 from sourcing.plan import Plan
 
 OUTPUT_FILES = (
@@ -258,7 +258,7 @@ class Results:
         tables = self.tables()
         files = {name: csv_file(table) for name, table in tables.items()}
         files["summary.json"] = text_file(self.to_json() + "\n")
-        files["results.xlsx"] = results_workbook(tables, self.to_dict())
+        files[WORKBOOK] = results_workbook(tables, self.to_dict())
         files[REPORT] = text_file(results_page(self))
         return write_run(directory, files, command="solve")
 

@@ -19,6 +19,7 @@ from sourcing.output.outdir import Renderer
 if TYPE_CHECKING:
     import pandas as pd
 
+WORKBOOK = "results.xlsx"
 SUMMARY = "summary"
 SKIPPED = frozenset({"timings"})
 """Summary keys left out: they differ from one solve of the same instance to the next."""
@@ -79,6 +80,8 @@ def _cell(sheet: Any, value: Any) -> Any:
         return None
     if isinstance(value, bool | int | float):
         return value if not isinstance(value, float) or math.isfinite(value) else str(value)
+    if isinstance(value, Mapping | list):  # a sweep point's parameters, say
+        value = json.dumps(value, default=str)
     try:
         import pandas as pd
 

@@ -1,5 +1,5 @@
-"""Sweeps and frontiers for people: their labels, and their files (a CSV, a PNG picture and
-report.html)."""
+"""Sweeps and frontiers for people: their labels, and their files (a CSV, a PNG picture,
+results.xlsx and report.html)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import pandas as pd
 from sourcing.output import outdir
 from sourcing.output.plots import plot_frontier, plot_sweep
 from sourcing.output.report import REPORT, study_page
+from sourcing.output.spreadsheet import WORKBOOK, results_workbook
 
 
 @dataclass(frozen=True)
@@ -28,9 +29,10 @@ class StudyLabels:
     shares: tuple[str, ...] | None = None
 
 
-def study_files(kind: str) -> tuple[str, str, str]:
-    """The files a study of `kind` writes: `kind`.csv, `kind`.png and report.html."""
-    return f"{kind}.csv", f"{kind}.png", REPORT
+def study_files(kind: str) -> tuple[str, str, str, str]:
+    """The files a study of `kind` writes: `kind`.csv, `kind`.png, results.xlsx (the table as
+    a workbook) and report.html."""
+    return f"{kind}.csv", f"{kind}.png", WORKBOOK, REPORT
 
 
 def draw(frame: pd.DataFrame, path: Path, labels: StudyLabels) -> Path:
@@ -48,12 +50,14 @@ def draw(frame: pd.DataFrame, path: Path, labels: StudyLabels) -> Path:
 
 
 def write_study(frame: pd.DataFrame, output: str | Path, labels: StudyLabels) -> Path:
-    """`kind`.csv, `kind`.png and report.html into `output`, as one run of the command `kind`
-    (through the one writer of output folders, `sourcing.output.outdir`)."""
-    table, picture, report = study_files(labels.kind)
+    """`kind`.csv, `kind`.png, results.xlsx and report.html into `output`, as one run of the
+    command `kind` (through the one writer of output folders, `sourcing.output.outdir`)."""
+    table, picture, workbook, report = study_files(labels.kind)
+    summary = {"command": labels.kind, "title": labels.title, "points": len(frame)}
     files = {
         table: outdir.csv_file(frame),
         picture: lambda path: draw(frame, path, labels),
+        workbook: results_workbook({table: frame}, summary),
         report: outdir.text_file(study_page(frame, labels)),
     }
     return outdir.write(output, files, command=labels.kind)
