@@ -10,7 +10,8 @@ import pandas as pd
 
 from sourcing.output import outdir
 from sourcing.output.plots import plot_frontier, plot_sweep
-from sourcing.output.report import REPORT, study_page
+from sourcing.output.report import REPORT
+from sourcing.output.study_report import study_page
 
 
 @dataclass(frozen=True)
