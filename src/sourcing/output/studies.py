@@ -10,8 +10,9 @@ import pandas as pd
 
 from sourcing.output import outdir
 from sourcing.output.plots import plot_frontier, plot_sweep
-from sourcing.output.report import REPORT, study_page
+from sourcing.output.report import REPORT
 from sourcing.output.spreadsheet import WORKBOOK, results_workbook
+from sourcing.output.study_report import study_page
 
 
 @dataclass(frozen=True)
