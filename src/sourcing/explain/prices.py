@@ -14,9 +14,10 @@ from typing import Any
 
 from sourcing.explain.stages import worst_shares
 from sourcing.instance.schema import Instance
-from sourcing.model.data import ModelData, ShareRow
+from sourcing.model.data import ModelData
 from sourcing.model.families import GROUP_SHARE_MAX, GROUP_SHARE_MIN, SUPPLIER_SHARE_MAX
 from sourcing.model.investment import PROGRAM_BUDGET
+from sourcing.model.scopes import ShareRow
 from sourcing.plan import Plan
 from sourcing.solver import row_key
 

@@ -16,7 +16,8 @@ import numpy as np
 from sourcing.explain.elastic import ZERO
 from sourcing.instance.fields import lookup
 from sourcing.instance.schema import Cap, Floor, Instance, group_members
-from sourcing.model.data import Coverage, ModelData, build_data
+from sourcing.model.data import ModelData, build_data
+from sourcing.model.scopes import Coverage
 
 
 def structural_conflicts(instance: Instance) -> Iterator[dict[str, Any]]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 
@@ -20,47 +20,30 @@ from pyomo.common.gc_manager import PauseGC
 
 from sourcing.instance.fields import lookup, period_key
 from sourcing.instance.schema import (
-    Ban,
-    Cap,
-    Floor,
     Instance,
     Offer,
     Period,
-    Scope,
     Supplier,
     group_members,
 )
 from sourcing.model.disruptions import Disruption, supplier_factors
 from sourcing.model.growth import Added, Growth, total
 from sourcing.model.links import LinkKeys, TariffRates, TransportCosts
+from sourcing.model.scopes import (
+    BanIndex,
+    Cell,
+    Flow,
+    ShareRow,
+    ban_index,
+    first_ban,
+    share_rows,
+)
 from sourcing.model.tiers import TariffPath, add_tariff_paths, tier_reach
-
-Flow = tuple[str, str, str, Period]  # supplier, product, market, period
-
-
-Cell = tuple[str, str, Period]  # product, market, period
-
 
 SupplierProductPeriod = tuple[str, str, Period]
 
 
 SupplierPeriod = tuple[str, Period]
-
-
-@dataclass(frozen=True)
-class ShareRow:
-    """One share constraint: suppliers in `group` deliver at most/least `share` of `flows`.
-
-    `flows` are all flows of the covered products to one market in one period; `key` names the
-    row (product, market, period) or, when pooled, ("*", market, period).
-    """
-
-    policy: str
-    key: tuple[str, str, Period]
-    share: float
-    flows: tuple[Flow, ...]
-    group_flows: tuple[Flow, ...]
-    weights: dict[str, float] | None = None  # value per unit by product (basis: value)
 
 
 class Mode(Enum):
@@ -163,31 +146,6 @@ def demand_table(instance: Instance) -> dict[Cell, float]:
     return table
 
 
-@dataclass(frozen=True)
-class Coverage:
-    """The products, markets and periods (by key) a policy covers, as sets; None = all."""
-
-    products: frozenset[str] | None
-    markets: frozenset[str] | None
-    periods: frozenset[str] | None
-
-    @classmethod
-    def of(cls, scope: Scope) -> Coverage:
-        return cls(
-            products=None if scope.products is None else frozenset(scope.products),
-            markets=None if scope.markets is None else frozenset(scope.markets),
-            periods=None if scope.periods is None else frozenset(map(period_key, scope.periods)),
-        )
-
-    def covers(self, product: str, market: str, period: Period) -> bool:
-        """Whether this cell is covered (in constant time)."""
-        return (
-            (self.products is None or product in self.products)
-            and (self.markets is None or market in self.markets)
-            and (self.periods is None or period_key(period) in self.periods)
-        )
-
-
 def _future_demand(instance: Instance, demand: dict[Cell, float]) -> dict[Cell, float]:
     """Demand a delivery in (p, m, t) can serve: from t on if storable, else at t only."""
     storable = {p.id for p in instance.products if p.holding_cost is not None}
@@ -205,41 +163,6 @@ def _future_demand(instance: Instance, demand: dict[Cell, float]) -> dict[Cell, 
     return future
 
 
-def _share_rows(
-    policies: Iterable[Cap | Floor],
-    share_of: str,
-    data: ModelData,
-    members: dict[str, frozenset[str]],
-) -> list[ShareRow]:
-    rows: list[ShareRow] = []
-    products = [p.id for p in data.instance.products]
-    markets = [m.id for m in data.instance.markets]
-    for policy in policies:
-        group = members[policy.group]
-        coverage = Coverage.of(policy)
-        tier_cells = data.back_cell_flows if policy.stage == "back" else data.cell_flows
-        for market in markets:
-            for period in data.periods:
-                covered = [p for p in products if coverage.covers(p, market, period)]
-                batches = [covered] if policy.pooled else [[p] for p in covered]
-                for batch in batches:
-                    flows = tuple(f for p in batch for f in tier_cells.get((p, market, period), []))
-                    if not flows:
-                        continue
-                    key = ("*" if policy.pooled else batch[0], market, period)
-                    rows.append(
-                        ShareRow(
-                            policy=policy.id,
-                            key=key,
-                            share=getattr(policy, share_of),
-                            flows=flows,
-                            group_flows=tuple(f for f in flows if f[0] in group),
-                            weights=_weights(policy, batch, data.instance),
-                        )
-                    )
-    return rows
-
-
 @dataclass(frozen=True)
 class _Context:
     """Tables shared while the supplier offers are turned into flows."""
@@ -249,7 +172,7 @@ class _Context:
     two_tier: bool
     transport: TransportCosts
     tariffs: TariffRates
-    bans: dict[tuple[str, str | None], list[tuple[int, str, Coverage]]]  # see `_ban_index`
+    bans: BanIndex  # see `ban_index`
     growth: Growth
 
 
@@ -268,39 +191,6 @@ def _reachable(
     return found
 
 
-def _ban_index(
-    bans: Iterable[Ban], members: dict[str, frozenset[str]], sites: frozenset[str]
-) -> dict[tuple[str, str | None], list[tuple[int, str, Coverage]]]:
-    """The bans (position, id, coverage) by the (supplier, product) they name, or by
-    (supplier, None) for bans of every product, each list in the instance's order: a flow
-    looks up only the bans that may cover it. A ban of `stage` back names back-end sites,
-    any other suppliers."""
-    found: dict[tuple[str, str | None], list[tuple[int, str, Coverage]]] = defaultdict(list)
-    for position, ban in enumerate(bans):
-        coverage = Coverage.of(ban)
-        back = ban.stage == "back"
-        for supplier in members[ban.group]:
-            if (supplier in sites) != back:
-                continue
-            for product in coverage.products if coverage.products is not None else [None]:
-                found[(supplier, product)].append((position, ban.id, coverage))
-    return found
-
-
-def _first_ban(ctx: _Context, flow: Flow) -> str | None:
-    """The id of the first ban, in the instance's order, that covers `flow` (None if none)."""
-    supplier, product, market, period = flow
-    first: tuple[int, str] | None = None
-    for key in ((supplier, None), (supplier, product)):
-        for position, ban, coverage in ctx.bans.get(key, ()):
-            if first is not None and position > first[0]:
-                break
-            if coverage.covers(product, market, period):
-                first = (position, ban)
-                break
-    return None if first is None else first[1]
-
-
 def _bound(*values: float | None) -> float:
     return min(v for v in values if v is not None)
 
@@ -310,18 +200,6 @@ def _scaled(capacity: float | None, factor: float) -> float | None:
     if capacity is None:
         return None if factor > 0 else 0.0
     return capacity * factor
-
-
-def _weights(
-    policy: Cap | Floor, products: list[str], instance: Instance
-) -> dict[str, float] | None:
-    """The value per unit of each product a share row covers, when its basis is value.
-
-    A single product's weight cancels out of its own share, so only pooled rows need one."""
-    if policy.basis != "value" or len(products) < 2:
-        return None
-    values = {p.id: p.value for p in instance.products}
-    return {p: float(values[p] or 0.0) for p in products}
 
 
 def _add_offer(
@@ -356,7 +234,7 @@ def _add_offer(
     reachable = ctx.back_reachable if back else ctx.reachable
     for market, reach in reachable.get((product, period), ()):
         flow = (supplier.id, product, market, period)
-        if bans and (banned_by := _first_ban(ctx, flow)) is not None:
+        if bans and (banned_by := first_ban(ctx.bans, flow)) is not None:
             if not elastic:
                 continue
             data.banned[flow] = banned_by
@@ -483,7 +361,7 @@ def _build_data(
         two_tier=bool(instance.backend),
         transport=TransportCosts(instance, links),
         tariffs=TariffRates(instance, links),
-        bans=_ban_index(instance.policies.bans, members, frozenset(s.id for s in instance.backend)),
+        bans=ban_index(instance.policies.bans, members, frozenset(s.id for s in instance.backend)),
         growth=Growth(instance),
     )
     data.capex = {e.id: e.capex for e in instance.expansions}
@@ -529,13 +407,16 @@ def _build_data(
     if mode is Mode.DISRUPTION:
         return data
     policies = instance.policies
+    tiers = {"front": data.cell_flows, "back": data.back_cell_flows}
     data.caps = [
         row
-        for row in _share_rows(policies.caps, "max_share", data, members)
+        for row in share_rows(policies.caps, "max_share", instance, tiers, members)
         if row.share < 1 and row.group_flows
     ]
     data.floors = [
-        row for row in _share_rows(policies.floors, "min_share", data, members) if row.share > 0
+        row
+        for row in share_rows(policies.floors, "min_share", instance, tiers, members)
+        if row.share > 0
     ]
     data.max_supplier_share = policies.max_supplier_share
     data.min_suppliers = policies.min_suppliers

@@ -16,7 +16,7 @@ from typing import Any
 import pyomo.environ as pyo
 
 from sourcing.errors import InfeasibleError
-from sourcing.model.data import Cell, Flow, Mode, ModelData, ShareRow
+from sourcing.model.data import Mode, ModelData
 from sourcing.model.families import (
     GROUP_SHARE_MAX,
     GROUP_SHARE_MIN,
@@ -24,6 +24,7 @@ from sourcing.model.families import (
     SUPPLIER_SHARE_MAX,
 )
 from sourcing.model.rows import add_rows, equal, greater, less
+from sourcing.model.scopes import Cell, Flow, ShareRow
 from sourcing.model.variables import add_bounded, declare_binaries, var_of
 
 LAYOUT = "_sourcing_share_layout"

@@ -25,9 +25,10 @@ from sourcing.errors import InfeasibleError
 from sourcing.explain.results import Results
 from sourcing.instance.schema import Instance
 from sourcing.model import disruption_stages
-from sourcing.model.data import ModelData, ShareRow, build_data
+from sourcing.model.data import ModelData, build_data
 from sourcing.model.families import GROUP_SHARE_MAX, GROUP_SHARE_MIN, SUPPLIER_SHARE_MAX
 from sourcing.model.policies import count_products, share_layout, share_terms, supplier_rule
+from sourcing.model.scopes import ShareRow
 from sourcing.model.tighten import interchangeable_suppliers
 from sourcing.pipeline import Pipeline
 from sourcing.solver import HandedOver, SolveOptions, row_key
