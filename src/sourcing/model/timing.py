@@ -5,7 +5,9 @@ flows, stock and unmet demand equal the nominal plan's:
 
     x^w[f] = x[f],  s^w[c] = s[c],  u^w[c] = u[c]   for every f, c in a period before start
 
-(a variable one side lacks counts as 0). Stock held in the nominal plan before `start` then
+(a variable one side lacks counts as 0; with back-end sites, flows of both tiers). The tariff
+paths of those periods need no row of their own: with the flows equal, each stage routes them
+at the least tariff, which is the same. Stock held in the nominal plan before `start` then
 enters the disruption and hedges it; after the disruption the stage's flows stay its own
 (recovery).
 """
@@ -25,7 +27,6 @@ ANTICIPATED = {
     "flow": "anticipated_flow",
     "stock": "anticipated_stock",
     "unmet": "anticipated_unmet",
-    "tariff_path": "anticipated_tariff_path",
 }
 
 
@@ -41,8 +42,6 @@ def add_nonanticipativity(
         "stock": (nominal.stock_bound, stage.stock_bound),
         "unmet": (nominal.unmet_bound, stage.unmet_bound),
     }
-    if nominal.tariff_paths or stage.tariff_paths:
-        pairs["tariff_path"] = (nominal.tariff_paths, stage.tariff_paths)
     for name, (ours, theirs) in pairs.items():
         rows = _equal_rows(var_of(m, name), ours, var_of(block, name), theirs, before)
         add_rows(block, ANTICIPATED[name], rows)
