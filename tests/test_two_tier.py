@@ -445,3 +445,11 @@ def test_a_site_named_with_the_wrong_stage_is_refused() -> None:
             "'eu-fab' is a supplier, which stage 'back' never matches; write stage: front",
         )
     ]
+
+
+def test_a_frontier_from_no_share_is_one_point() -> None:
+    from sourcing.studies.frontier import trace
+
+    frame = trace(_example("backend-cap"), "share", group="EU", stage="back", points=5)
+    assert list(frame["max_share"]) == [0.0]
+    assert list(frame["objective"]) == [1175.0]

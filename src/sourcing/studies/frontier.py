@@ -303,8 +303,10 @@ def _check_points(points: int) -> None:
 
 
 def _levels(start: float, stop: float, points: int) -> list[float]:
-    """`points` evenly spaced levels from `start` to `stop`, both included."""
-    return [round(float(v), 9) for v in np.linspace(start, stop, points)]
+    """`points` evenly spaced levels from `start` to `stop`, both included; one level when
+    they are equal (a budget that nothing needs, a group with no share): the same point
+    solved again would add nothing."""
+    return list(dict.fromkeys(round(float(v), 9) for v in np.linspace(start, stop, points)))
 
 
 def _level_column(frame: pd.DataFrame, path: str, column: str) -> pd.DataFrame:
