@@ -186,15 +186,16 @@ def main() -> None:
     """Semiconductor sourcing under de-risking caps, alliance floors and export controls."""
 
 
-def solver_options(command: Callable[..., Any]) -> Callable[..., Any]:
-    """The options every solving command shares."""
-    options = [
-        click.option(
-            "--time-limit",
-            type=Number(min=0, min_open=True),
-            help="Seconds the whole run may take (loading, building, searching, checking); "
-            "it then reports the best plan found.",
-        ),
+WHOLE_RUN = (
+    "Seconds the whole run may take (loading, building, searching, checking); it then reports "
+    "the best plan found."
+)
+
+
+def search_options(time_limit_help: str) -> list[Callable[..., Any]]:
+    """The options of HiGHS's search (time limit, gap, threads, seed), as click decorators."""
+    return [
+        click.option("--time-limit", type=Number(min=0, min_open=True), help=time_limit_help),
         click.option(
             "--mip-gap",
             type=Number(0, 1, max_open=True),
@@ -215,6 +216,20 @@ def solver_options(command: Callable[..., Any]) -> Callable[..., Any]:
             show_default=True,
             help="HiGHS random seed.",
         ),
+    ]
+
+
+def with_options(command: Callable[..., Any], options: list[Callable[..., Any]]) -> Any:
+    """`command` with the click `options`, in their order in `--help`."""
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def solver_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """The options every solving command shares."""
+    options = [
+        *search_options(WHOLE_RUN),
         click.option(
             "--verbose", "-v", is_flag=True, help="Solver log on stderr; timings in the table."
         ),
@@ -239,9 +254,7 @@ def solver_options(command: Callable[..., Any]) -> Callable[..., Any]:
             "demand, each product's, or each (product, market, period).  [default: product]",
         ),
     ]
-    for option in reversed(options):
-        command = option(command)
-    return command
+    return with_options(command, options)
 
 
 format_option = click.option(

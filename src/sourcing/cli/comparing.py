@@ -15,14 +15,13 @@ if TYPE_CHECKING:  # the command line imports what a command uses when it runs
     from sourcing.explain.compare import Side
 from sourcing.cli.app import (
     EXIT_OK,
-    SEED_MAX,
-    Number,
-    at_most_cores,
     console,
     debug_option,
     format_option,
     guarded,
     run_clock,
+    search_options,
+    with_options,
 )
 from sourcing.cli.app import main as group
 
@@ -46,6 +45,11 @@ def load_side(path: Path, options: dict[str, Any]) -> Side:
     return Side.of_results(solve_with(instance, settings), str(path), instance)
 
 
+def _each_solve(command: Any) -> Any:
+    """The search options, for each of the two solves an instance file needs."""
+    return with_options(command, search_options("Seconds each instance file's solve may take."))
+
+
 @group.command(name="compare")
 @click.argument("first", metavar="A", type=click.Path(path_type=Path))
 @click.argument("second", metavar="B", type=click.Path(path_type=Path))
@@ -55,27 +59,7 @@ def load_side(path: Path, options: dict[str, Any]) -> Side:
     type=click.Path(file_okay=False, path_type=Path),
     help="Write compare.html and compare.json into this directory.",
 )
-@click.option(
-    "--time-limit",
-    type=Number(min=0, min_open=True),
-    help="Seconds each instance file's solve may take.",
-)
-@click.option(
-    "--mip-gap",
-    type=Number(0, 1, max_open=True),
-    default=1e-6,
-    show_default=True,
-    help="Relative optimality gap at which each solve stops.",
-)
-@click.option(
-    "--threads",
-    type=click.IntRange(min=1),
-    callback=at_most_cores,
-    help="Threads for HiGHS (at most the machine's cores).",
-)
-@click.option(
-    "--seed", type=click.IntRange(0, SEED_MAX), default=0, show_default=True, help="HiGHS seed."
-)
+@_each_solve
 @debug_option
 @guarded
 def compare_command(
