@@ -77,15 +77,9 @@ def frontier(
         [f"+policies.caps={{id: '{cap_id}', group: '{group}', max_share: 1.0, stage: {stage}}}"],
     )
     path = f"policies.caps[{cap_id}].max_share"
-    frame = sweep(
-        capped,
-        {path: _levels(start, 0.0, points)},
-        jobs=jobs,
-        scheduler=scheduler,
-        progress=progress,
-        **options,
-    )
-    return _mark_breakpoints(_level_column(frame, path, "max_share"), "max_share", cap_id)
+    study = {"jobs": jobs, "scheduler": scheduler, "progress": progress}
+    levels = _levels(start, 0.0, points)
+    return _trace_levels(capped, path, levels, "max_share", cap_id, study, options)
 
 
 def outage_frontier(
@@ -119,16 +113,9 @@ def outage_frontier(
     outages = results.scenarios[results.scenarios["scenario"].str.startswith("outage:")]
     start = float(outages[measured].max()) if len(outages) else 0.0
     path = "resilience.max_outage_shortage"
-    frame = sweep(
-        base,
-        {path: _levels(start, 0.0, points)},
-        jobs=jobs,
-        scheduler=scheduler,
-        progress=progress,
-        **options,
-    )
-    column = "max_outage_shortage"
-    return _mark_breakpoints(_level_column(frame, path, column), column, "")
+    study = {"jobs": jobs, "scheduler": scheduler, "progress": progress}
+    levels = _levels(start, 0.0, points)
+    return _trace_levels(base, path, levels, "max_outage_shortage", "", study, options)
 
 
 def hhi_frontier(
@@ -242,15 +229,9 @@ def budget_frontier(
     assert open_ended.plan is not None
     most = sum(q for (_, g), q in open_ended.plan.subsidies.items() if g == program)
     path = f"programs[{index}].budget"
-    frame = sweep(
-        instance,
-        {path: _levels(0.0, most, points)},
-        jobs=jobs,
-        scheduler=scheduler,
-        progress=progress,
-        **options,
-    )
-    return _mark_breakpoints(_level_column(frame, path, "budget"), "budget", program)
+    study = {"jobs": jobs, "scheduler": scheduler, "progress": progress}
+    levels = _levels(0.0, most, points)
+    return _trace_levels(instance, path, levels, "budget", program, study, options)
 
 
 def trace(
@@ -307,6 +288,22 @@ def _levels(start: float, stop: float, points: int) -> list[float]:
     they are equal (a budget that nothing needs, a group with no share): the same point
     solved again would add nothing."""
     return list(dict.fromkeys(round(float(v), 9) for v in np.linspace(start, stop, points)))
+
+
+def _trace_levels(
+    instance: Instance,
+    path: str,
+    levels: list[float],
+    column: str,
+    marker: str,
+    study: dict[str, Any],
+    options: dict[str, Any],
+) -> pd.DataFrame:
+    """A frontier traced as a sweep of `path` over `levels`: the level in `column`, and the
+    breakpoints where policies (other than `marker`, the frontier's own) start or stop
+    binding. `study` holds the sweep's jobs, scheduler and progress."""
+    frame = sweep(instance, {path: levels}, **study, **options)
+    return _mark_breakpoints(_level_column(frame, path, column), column, marker)
 
 
 def _level_column(frame: pd.DataFrame, path: str, column: str) -> pd.DataFrame:
