@@ -7,12 +7,23 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
+import pandas as pd
+
 from sourcing.instance.schema import Instance
 from sourcing.model.data import ModelData
 from sourcing.plan import Plan
 
 FRONT, BACK = "front", "back"
+STAGE_TITLES = {FRONT: "front end (wafer fabs)", BACK: "back end (sites)"}
 PATH_COLUMNS = ["supplier", "site", "product", "market", "period", "quantity", "tariff"]
+
+
+def stage_parts(frame: pd.DataFrame) -> list[tuple[str, pd.DataFrame]]:
+    """(title, rows) per stage of a table with a `stage` column (`STAGE_TITLES`); one untitled
+    part, the whole table, without back-end sites."""
+    if "stage" not in frame.columns:
+        return [("", frame)]
+    return [(title, frame[frame["stage"] == stage]) for stage, title in STAGE_TITLES.items()]
 
 
 def staged_columns(instance: Instance, columns: list[str]) -> list[str]:

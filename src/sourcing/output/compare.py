@@ -7,16 +7,16 @@ import json
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
 from rich.console import Console, Group
 from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
 from sourcing.explain.compare import Comparison, Side
+from sourcing.explain.tiers import stage_parts
 from sourcing.output import html as h
 from sourcing.output import outdir
-from sourcing.output.report import STAGES, footer
+from sourcing.output.report import footer
 from sourcing.output.terminal import _number, _table
 
 COMPARE_PAGE, COMPARE_JSON = "compare.html", "compare.json"
@@ -48,12 +48,6 @@ def _side_text(name: str, side: Side, money: str) -> Text:
     return text
 
 
-def _stage_parts(frame: pd.DataFrame) -> list[tuple[str, pd.DataFrame]]:
-    if "stage" not in frame.columns:
-        return [("", frame)]
-    return [(title, frame[frame["stage"] == stage]) for stage, title in STAGES.items()]
-
-
 def cost_table(comparison: Comparison) -> Table:
     money = comparison.a.units["money"]
     table = _table(f"Cost by component ({money})")
@@ -73,7 +67,7 @@ def cost_table(comparison: Comparison) -> Table:
 def share_tables(comparison: Comparison) -> list[Table]:
     quantity = comparison.a.units["quantity"]
     tables = []
-    for title, frame in _stage_parts(comparison.shares):
+    for title, frame in stage_parts(comparison.shares):
         where = f", {title}" if title else ""
         table = _table(f"Share by region{where}, % of delivered {escape(quantity)}")
         for column in ("region", "A", "B", "B - A (points)"):
@@ -263,7 +257,7 @@ def _share_section(comparison: Comparison) -> str:
             "periods; differences in percentage points."
         )
     ]
-    for title, frame in _stage_parts(comparison.shares):
+    for title, frame in stage_parts(comparison.shares):
         if title:
             parts.append(f"<h3>{h.esc(title.capitalize())}</h3>")
         records = frame.to_dict("records")

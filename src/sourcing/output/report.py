@@ -3,12 +3,12 @@ and what the study report shares with it (`REPORT`, limits, `footer`)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from sourcing.explain.tiers import stage_parts
 from sourcing.output import html as h
 
 if TYPE_CHECKING:
@@ -20,7 +20,6 @@ MAX_BARS = 240
 """Bars of one share chart at most (a table in the folder's CSV holds every cell)."""
 MAX_ROWS = 600
 """Rows of one table at most."""
-STAGES = {"front": "front end (wafer fabs)", "back": "back end (sites)"}
 SOLVED = ("optimal", "feasible")
 
 
@@ -96,15 +95,6 @@ def cost_section(results: Results) -> str:
     )
 
 
-def _stages(frame: pd.DataFrame) -> Iterator[tuple[str, pd.DataFrame]]:
-    """(title, rows) per stage: one untitled part without back-end sites."""
-    if "stage" not in frame.columns:
-        yield "", frame
-        return
-    for stage, title in STAGES.items():
-        yield title, frame[frame["stage"] == stage]
-
-
 def region_order(shares: pd.DataFrame) -> list[str]:
     """Regions in the order of the shares table (the instance's), those with supply only."""
     regions = shares[shares["kind"] == "region"]
@@ -145,7 +135,7 @@ def share_section(results: Results) -> str:
             "(hover a bar for its figures; the number at the right is the quantity delivered)."
         )
     ]
-    for title, shares in _stages(results.shares):
+    for title, shares in stage_parts(results.shares):
         rows, starts = share_bars(shares)
         if title:
             parts.append(f"<h3>{h.esc(title.capitalize())}</h3>")
@@ -198,7 +188,7 @@ def flow_section(results: Results) -> str:
             "market (band widths are quantities; hover a band for its figure)."
         )
     ]
-    for title, flows in _stages(results.flows):
+    for title, flows in stage_parts(results.flows):
         if title:
             parts.append(f"<h3>{h.esc(title.capitalize())}</h3>")
         columns = ["region", "product", "market"]

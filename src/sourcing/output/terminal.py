@@ -12,6 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from sourcing.explain.results import Results
+from sourcing.explain.tiers import stage_parts
 
 
 def _number(value: float, digits: int = 2) -> str:
@@ -58,13 +59,7 @@ def cost_table(results: Results) -> Table:
 
 def share_tables(results: Results) -> list[Table]:
     """`share_table` of each stage: one table, or with back-end sites one per tier."""
-    shares = results.shares
-    if "stage" not in shares.columns:
-        return [share_table(results)]
-    return [
-        share_table(results, shares[shares["stage"] == stage], title)
-        for stage, title in (("front", "front end (wafer fabs)"), ("back", "back end (sites)"))
-    ]
+    return [share_table(results, shares, title) for title, shares in stage_parts(results.shares)]
 
 
 def share_table(
