@@ -40,6 +40,7 @@ QUIET_TRACKER = "ignore:resource_tracker:UserWarning"
 
 def _group_shares(
     instance: Instance,
+    members: dict[str, frozenset[str]],
     flows: pd.DataFrame,
     values: dict[str, Any] | None,
     prefix: str,
@@ -50,7 +51,6 @@ def _group_shares(
     weights = flows["product"].map(values) if values is not None else 1.0
     totals = (flows["quantity"] * weights).groupby(flows["supplier"]).sum()
     delivered = float(totals.sum())
-    members = group_members(instance)
     region_shares = {}
     for kind, groups in (("region", instance.regions), ("bloc", instance.blocs)):
         for group in groups:
@@ -83,13 +83,15 @@ def point_row(instance: Instance, parameters: Mapping[str, Any], results: Result
         values.get(p) is not None for p in results.flows["product"]
     )
     row["basis"] = "value" if by_value else "quantity"
+    members = group_members(instance)
     flows = results.flows
     tiers = [("share", flows)]
     if "stage" in flows.columns:  # the front end's shares, then the back end's
         tiers = [("share", flows[flows["stage"] == "front"])]
         tiers.append(("back_share", flows[flows["stage"] == "back"]))
+    weights = values if by_value else None
     for prefix, tier in tiers:
-        region_shares = _group_shares(instance, tier, values if by_value else None, prefix, row)
+        region_shares = _group_shares(instance, members, tier, weights, prefix, row)
         if prefix == "share":
             row["hhi"] = sum(s * s for s in region_shares.values())  # over regions, in [0, 1]
     row["binding"] = ", ".join(dict.fromkeys(results.binding_policies["policy"]))
