@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from sourcing.output.html.page import esc, number, percent
@@ -19,6 +19,22 @@ from sourcing.output.html.svg import (
 )
 
 
+def _value_axis(
+    labels: list[str], values: list[float], width: float
+) -> tuple[float, Callable[[float], float]]:
+    """The left margin the bar labels need, and the x position of a value on an axis from
+    min(0, values) to max(0, values), with room for the figures at the right."""
+    left = label_width(labels)
+    plot = width - left - 90.0
+    low, high = min(0.0, *values), max(0.0, *values)
+    span = (high - low) or 1.0
+
+    def x(value: float) -> float:
+        return left + plot * (value - low) / span
+
+    return left, x
+
+
 def bars(
     items: Sequence[tuple[str, float]],
     *,
@@ -31,18 +47,9 @@ def bars(
     """Horizontal bars from a zero line (negative values to its left), value at each bar."""
     if not items:
         return ""
-    left = label_width(s for s, _ in items)
-    right = 90.0
-    low = min(0.0, *(v for _, v in items))
-    high = max(0.0, *(v for _, v in items))
-    span = (high - low) or 1.0
-    plot = width - left - right
+    left, x = _value_axis([s for s, _ in items], [v for _, v in items], width)
     row = 22.0
     height = row * len(items) + 8
-
-    def x(value: float) -> float:
-        return left + plot * (value - low) / span
-
     parts = []
     for i, (name, value) in enumerate(items):
         y = 4 + i * row
@@ -76,18 +83,10 @@ def paired_bars(
     if not items:
         return ""
     palette = (PALETTE[0], PALETTE[1])
-    left = label_width(s for s, _, _ in items)
-    right = 90.0
     values = [v for _, a, b in items for v in (a, b)]
-    low, high = min(0.0, *values), max(0.0, *values)
-    span = (high - low) or 1.0
-    plot = width - left - right
+    left, x = _value_axis([s for s, _, _ in items], values, width)
     row = 34.0
     height = row * len(items) + 8
-
-    def x(value: float) -> float:
-        return left + plot * (value - low) / span
-
     parts = []
     for i, (name, a, b) in enumerate(items):
         y = 4 + i * row
